@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.urls import path
+
+from recognition import api, views
+
+admin.site.site_header = "证书互认查询 · 规则管理"
+admin.site.site_title = "证书互认查询管理"
+admin.site.index_title = "规则管理"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("routes/", views.routes, name="routes"),
+    path("matrix/", views.matrix, name="matrix"),
+    path("matrix.csv", views.matrix_csv, name="matrix_csv"),
+    path("notice/", views.notice, name="notice"),
+    path("certificates/<slug:slug>/", views.certificate, name="certificate"),
+    path("api/v1/lookup", api.lookup, name="api_lookup"),
+    path("api/v1/routes", api.routes, name="api_routes"),
+    path("api/v1/matrix", api.matrix, name="api_matrix"),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "recognition.views.bad_request"
+handler404 = "recognition.views.page_not_found"
+handler500 = "recognition.views.server_error"

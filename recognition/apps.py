@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RecognitionConfig(AppConfig):
+    name = "recognition"
+    verbose_name = _("证书互认规则")
+
+    def ready(self) -> None:
+        from recognition import signals
+
+        signals.connect()

@@ -1,0 +1,384 @@
+"""The notice as data.
+
+Everything the site states about a certificate is a row here, so that a new
+notice, certificate or waiver is an admin edit, not code. The rules engine
+(`recognition.engine`) never touches these models: `recognition.snapshot`
+reads them once into plain data.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Publication(models.TextChoices):
+    DRAFT = "draft", _("草稿(仅工作人员可见)")
+    PUBLISHED = "published", _("已发布")
+
+
+class NoticeQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(publication=Publication.PUBLISHED)
+
+
+class Notice(models.Model):
+    number = models.CharField(_("文号"), max_length=64, unique=True)
+    title = models.CharField(_("标题"), max_length=300)
+    short_title = models.CharField(_("简称"), max_length=100, blank=True)
+    issuers = models.TextField(_("发文机关"), help_text=_("每行一个"))
+    addressees = models.TextField(_("主送"), blank=True)
+    issued_on = models.DateField(_("发布日期"))
+    legal_status = models.CharField(_("效力状态"), max_length=32, default="全文有效")
+    source_name = models.CharField(_("来源"), max_length=200, blank=True)
+    source_url = models.URLField(_("来源网址"), blank=True)
+    attachment_title = models.CharField(_("附件名称"), max_length=200, blank=True)
+    publication = models.CharField(_("发布状态"), max_length=16, choices=Publication.choices, default=Publication.DRAFT)
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-issued_on", "number"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def issuer_list(self) -> list[str]:
+        return [line.strip() for line in self.issuers.splitlines() if line.strip()]
+
+
+class Clause(models.Model):
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="clauses", verbose_name=_("通知"))
+    order = models.PositiveIntegerField(_("顺序"))
+    anchor = models.SlugField(_("锚点"), max_length=32, help_text=_("网址中 # 后的英文标识,例如 s1-2 表示一、(二)"))
+    numbering = models.CharField(_("编号"), max_length=16, blank=True, help_text=_("例如 一、 或 (一)"))
+    heading = models.CharField(_("小标题"), max_length=200, blank=True)
+    text = models.TextField(_("正文"), blank=True)
+    level = models.PositiveSmallIntegerField(_("层级"), default=1, help_text=_("1 为一级标题,2 为其下的条目"))
+
+    class Meta:
+        verbose_name = _("条款")
+        verbose_name_plural = _("条款")
+        ordering = ["notice", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "anchor"], name="clause_anchor_unique_per_notice"),
+            models.UniqueConstraint(fields=["notice", "order"], name="clause_order_unique_per_notice"),
+        ]
+
+    def __str__(self) -> str:
+        label = f"{self.numbering}{self.heading}" if self.numbering or self.heading else self.anchor
+        return f"{self.notice.number} {label}"
+
+
+class Department(models.Model):
+    slug = models.SlugField(_("标识"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=60, help_text=_("例如 应急管理部门"))
+    ministry = models.CharField(_("国务院部门"), max_length=60, blank=True, help_text=_("例如 应急管理部"))
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("发证部门")
+        verbose_name_plural = _("发证部门")
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Occupation(models.Model):
+    name = models.CharField(_("职业(工种)"), max_length=40, unique=True)
+    code = models.CharField(_("职业编码"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("职业")
+        verbose_name_plural = _("职业")
+        ordering = ["code", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SkillLevel(models.Model):
+    number = models.PositiveSmallIntegerField(_("等级"), unique=True, help_text=_("5 为五级(最低),1 为一级(最高)"))
+    label = models.CharField(_("级别"), max_length=10, help_text=_("例如 五级"))
+    title = models.CharField(_("名称"), max_length=10, help_text=_("例如 初级工"))
+
+    class Meta:
+        verbose_name = _("技能等级")
+        verbose_name_plural = _("技能等级")
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"{self.title}({self.label})"
+
+
+class Certificate(models.Model):
+    slug = models.SlugField(_("标识"), max_length=60, unique=True, help_text=_("网址和接口使用,发布后不要修改"))
+    name = models.CharField(_("证书名称"), max_length=100)
+    short_name = models.CharField(_("简称"), max_length=40)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="certificates", verbose_name=_("发证部门")
+    )
+    family = models.CharField(_("证书类别"), max_length=100)
+    occupation = models.ForeignKey(
+        Occupation, on_delete=models.PROTECT, related_name="certificates", verbose_name=_("对应职业")
+    )
+    everyday_names = models.CharField(
+        _("俗称"), max_length=200, blank=True, help_text=_("工人常用的叫法,用顿号或逗号分隔,例如 电工证、上岗证")
+    )
+    issuance_note = models.CharField(_("发证范围说明"), max_length=200, blank=True, help_text=_("例如 仅部分地区颁发"))
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("证书")
+        verbose_name_plural = _("证书")
+        ordering = ["order", "slug"]
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+    @property
+    def everyday_name_list(self) -> list[str]:
+        text = self.everyday_names.replace(",", "、").replace(",", "、")
+        return [part.strip() for part in text.split("、") if part.strip()]
+
+
+class Step(models.Model):
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="steps", verbose_name=_("证书"))
+    order = models.PositiveIntegerField(_("顺序"))
+    name = models.CharField(_("环节名称"), max_length=60)
+    kind = models.CharField(
+        _("类型"),
+        max_length=16,
+        choices=[("training", _("培训")), ("exam", _("考试/考核"))],
+        default="exam",
+    )
+    part_of = models.CharField(_("所属"), max_length=60, blank=True, help_text=_("例如 安全技术考试"))
+
+    class Meta:
+        verbose_name = _("取证环节")
+        verbose_name_plural = _("取证环节")
+        ordering = ["certificate", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "name"], name="step_name_unique_per_certificate"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate}:{self.name}"
+
+
+class RecognitionRuleQuerySet(models.QuerySet):
+    def published(self):
+        """Rules the public sees: published, under a published notice."""
+        return self.filter(publication=Publication.PUBLISHED, notice__publication=Publication.PUBLISHED)
+
+
+class RecognitionRule(models.Model):
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="rules", verbose_name=_("通知"))
+    serial = models.PositiveIntegerField(_("附件序号"))
+    held = models.ForeignKey(
+        Certificate, on_delete=models.PROTECT, related_name="outgoing_rules", verbose_name=_("持有证书")
+    )
+    target = models.ForeignKey(
+        Certificate, on_delete=models.PROTECT, related_name="incoming_rules", verbose_name=_("申请证书")
+    )
+    apply_to = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+", verbose_name=_("受理部门"))
+    apply_to_detail = models.CharField(
+        _("受理部门说明"),
+        max_length=120,
+        blank=True,
+        help_text=_("例如 颁发建筑焊工特种作业操作证地区的住房城乡建设主管部门"),
+    )
+    waived = models.ManyToManyField(Step, related_name="waived_by", verbose_name=_("免予的环节"))
+    remaining = models.ManyToManyField(Step, related_name="remaining_in", verbose_name=_("仍须参加的环节"))
+    clause = models.ForeignKey(Clause, on_delete=models.PROTECT, related_name="rules", verbose_name=_("依据条款"))
+    quote = models.TextField(_("依据原文"), help_text=_("条款中规定这一行的原句"))
+    valid_from = models.DateField(_("施行日期"))
+    valid_until = models.DateField(_("失效日期"), null=True, blank=True, help_text=_("被新通知取代时填写"))
+    publication = models.CharField(_("发布状态"), max_length=16, choices=Publication.choices, default=Publication.DRAFT)
+
+    objects = RecognitionRuleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("互认规则")
+        verbose_name_plural = _("互认规则")
+        ordering = ["notice", "serial"]
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "serial"], name="rule_serial_unique_per_notice"),
+            models.UniqueConstraint(
+                fields=["notice", "held", "target"],
+                condition=Q(publication="published"),
+                name="one_published_rule_per_pair_per_notice",
+            ),
+            models.CheckConstraint(condition=~Q(held=F("target")), name="rule_held_differs_from_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"序号{self.serial} {self.held} → {self.target}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.held_id and self.held_id == self.target_id:
+            errors["target"] = _("持有证书和申请证书不能是同一种证书。")
+        if self.clause_id and self.notice_id and self.clause.notice_id != self.notice_id:
+            errors["clause"] = _("依据条款必须是本通知中的条款。")
+        if self.valid_until and self.valid_from and self.valid_until < self.valid_from:
+            errors["valid_until"] = _("失效日期不能早于施行日期。")
+        if errors:
+            raise ValidationError(errors)
+
+    def in_force_on(self, day) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day < self.valid_until)
+
+
+class Condition(models.Model):
+    class Kind(models.TextChoices):
+        STATED = "stated", _("需本人确认(网站无法判断)")
+        TARGET_ISSUED_IN_REGION = "target-issued-in-region", _("申请地区颁发所申请的证书")
+
+    rule = models.ForeignKey(
+        RecognitionRule, on_delete=models.CASCADE, related_name="conditions", verbose_name=_("规则")
+    )
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+    text = models.CharField(_("条件"), max_length=200)
+    kind = models.CharField(_("判断方式"), max_length=32, choices=Kind.choices, default=Kind.STATED)
+
+    class Meta:
+        verbose_name = _("适用条件")
+        verbose_name_plural = _("适用条件")
+        ordering = ["rule", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class LevelEquivalence(models.Model):
+    notice = models.ForeignKey(
+        Notice, on_delete=models.PROTECT, related_name="level_equivalences", verbose_name=_("通知")
+    )
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.PROTECT, related_name="level_equivalences", verbose_name=_("持有证书")
+    )
+    occupation = models.ForeignKey(Occupation, on_delete=models.PROTECT, related_name="+", verbose_name=_("职业"))
+    deemed_level = models.ForeignKey(SkillLevel, on_delete=models.PROTECT, related_name="+", verbose_name=_("视同达到"))
+    eligible_level = models.ForeignKey(
+        SkillLevel, on_delete=models.PROTECT, related_name="+", verbose_name=_("可报名认定")
+    )
+    clause = models.ForeignKey(Clause, on_delete=models.PROTECT, related_name="level_rules", verbose_name=_("依据条款"))
+    quote = models.TextField(_("依据原文"))
+    valid_from = models.DateField(_("施行日期"))
+    valid_until = models.DateField(_("失效日期"), null=True, blank=True)
+    publication = models.CharField(_("发布状态"), max_length=16, choices=Publication.choices, default=Publication.DRAFT)
+
+    class Meta:
+        verbose_name = _("等级比照")
+        verbose_name_plural = _("等级比照")
+        ordering = ["notice", "certificate__order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notice", "certificate", "occupation"],
+                condition=Q(publication="published"),
+                name="one_published_level_per_certificate_per_notice",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate} 视同 {self.occupation}{self.deemed_level}"
+
+    def clean(self) -> None:
+        if self.deemed_level_id and self.eligible_level_id and self.eligible_level.number >= self.deemed_level.number:
+            raise ValidationError(
+                {"eligible_level": _("可报名的等级必须高于视同达到的等级(例如视同五级,可报名四级)。")}
+            )
+        if self.clause_id and self.notice_id and self.clause.notice_id != self.notice_id:
+            raise ValidationError({"clause": _("依据条款必须是本通知中的条款。")})
+
+
+class Province(models.Model):
+    code = models.CharField(_("代码"), max_length=2, unique=True, help_text=_("GB/T 2260 前两位;新疆生产建设兵团为 66"))
+    name = models.CharField(_("名称"), max_length=20)
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("省级地区")
+        verbose_name_plural = _("省级地区")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Issuance(models.Model):
+    class Status(models.TextChoices):
+        UNKNOWN = "unknown", _("未知")
+        ISSUED = "issued", _("颁发")
+        NOT_ISSUED = "not-issued", _("不颁发")
+
+    province = models.ForeignKey(Province, on_delete=models.CASCADE, related_name="issuances", verbose_name=_("地区"))
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.CASCADE, related_name="issuances", verbose_name=_("证书")
+    )
+    status = models.CharField(_("是否颁发"), max_length=16, choices=Status.choices, default=Status.UNKNOWN)
+    source = models.CharField(_("信息来源"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("地区发证情况")
+        verbose_name_plural = _("地区发证情况")
+        ordering = ["province", "certificate"]
+        constraints = [
+            models.UniqueConstraint(fields=["province", "certificate"], name="one_issuance_per_province_certificate"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province} {self.certificate}:{self.get_status_display()}"
+
+
+class ReferenceFact(models.Model):
+    class Confidence(models.TextChoices):
+        HIGH = "high", _("高")
+        MEDIUM = "medium", _("中")
+        LOW = "low", _("低(待核实,不公开)")
+
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.CASCADE, related_name="reference_facts", verbose_name=_("证书")
+    )
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+    topic = models.CharField(_("事项"), max_length=40, help_text=_("例如 有效期、查询核验"))
+    text = models.TextField(_("内容"))
+    source = models.CharField(_("来源"), max_length=200)
+    url = models.URLField(_("网址"), blank=True)
+    confidence = models.CharField(_("可信度"), max_length=8, choices=Confidence.choices)
+
+    class Meta:
+        verbose_name = _("参考信息")
+        verbose_name_plural = _("参考信息")
+        ordering = ["certificate", "order"]
+
+    def __str__(self) -> str:
+        return f"{self.certificate}:{self.topic}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.confidence in {self.Confidence.HIGH, self.Confidence.MEDIUM}
+
+
+class DataVersion(models.Model):
+    """One row: bumped by every write to the rules (see recognition.signals)."""
+
+    revision = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("数据版本")
+        verbose_name_plural = _("数据版本")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"{self.revision}-{timezone.localtime(self.changed_at):%Y%m%d%H%M%S}"

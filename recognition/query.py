@@ -1,0 +1,86 @@
+"""Reading a lookup from the query string, with errors a person understands.
+
+The API and the pages share these checks, so both refuse the same input with
+the same Chinese sentence and the same list of valid choices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.http import QueryDict
+
+from recognition.engine import RuleBook
+
+# Far below gunicorn's 4094-byte request line, far above any real query
+# (six slugs and a region come to about 200 characters).
+MAX_QUERY_STRING = 1024
+MAX_VALUE_LENGTH = 64
+MAX_VALUES = 20
+
+
+@dataclass
+class QueryError(Exception):
+    message: str
+    param: str = ""  # the query parameter at fault
+    choices: dict[str, str] = field(default_factory=dict)  # value -> Chinese name
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def certificate_choices(book: RuleBook) -> dict[str, str]:
+    return {slug: cert.name for slug, cert in book.certificates.items()}
+
+
+def region_choices(book: RuleBook) -> dict[str, str]:
+    return {code: province.name for code, province in book.provinces.items()}
+
+
+def check_size(query_string: str) -> None:
+    if len(query_string) > MAX_QUERY_STRING:
+        raise QueryError(f"查询条件太长(超过 {MAX_QUERY_STRING} 个字符),请减少选择后再试。")
+
+
+def clean_values(params: QueryDict, name: str, choices: dict[str, str], label: str) -> list[str]:
+    values = params.getlist(name)
+    if len(values) > MAX_VALUES:
+        raise QueryError(f"{label}选得太多(最多 {MAX_VALUES} 个)。", name, choices)
+    cleaned = []
+    for value in values:
+        if len(value) > MAX_VALUE_LENGTH:
+            raise QueryError(f"{label}的值太长(最多 {MAX_VALUE_LENGTH} 个字符)。", name, choices)
+        if any(ord(ch) < 32 or ord(ch) == 127 or ch == "\ufffd" for ch in value):
+            raise QueryError(f"{label}的值包含无法识别的字符。", name, choices)
+        value = value.strip()
+        if value and value not in choices:
+            raise QueryError(f"没有这种{label}:“{value}”。请从有效的选项中选择。", name, choices)
+        if value:
+            cleaned.append(value)
+    return cleaned
+
+
+def parse_held(params: QueryDict, book: RuleBook, required: bool) -> tuple[str, ...]:
+    choices = certificate_choices(book)
+    held = clean_values(params, "held", choices, "证书")
+    if required and not held:
+        raise QueryError("请至少选择一种持有的证书(参数 held)。", "held", choices)
+    return tuple(slug for slug in book.certificates if slug in set(held))
+
+
+def parse_region(params: QueryDict, book: RuleBook) -> str | None:
+    choices = region_choices(book)
+    regions = clean_values(params, "region", choices, "地区")
+    if len(set(regions)) > 1:
+        raise QueryError("只能选择一个地区。", "region", choices)
+    return regions[0] if regions else None
+
+
+def parse_target(params: QueryDict, book: RuleBook, required: bool) -> str | None:
+    choices = certificate_choices(book)
+    targets = clean_values(params, "target", choices, "证书")
+    if len(set(targets)) > 1:
+        raise QueryError("只能选择一种想取得的证书。", "target", choices)
+    if required and not targets:
+        raise QueryError("请选择想取得的证书(参数 target)。", "target", choices)
+    return targets[0] if targets else None

@@ -1,0 +1,211 @@
+"""Read the rules from the database into a plain `RuleBook`, once per data version.
+
+Each process keeps the parsed rules keyed by the data version, so a lookup
+costs one cheap query (the version), or none within the configured
+RULES_VERSION_CHECK_INTERVAL.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Prefetch
+
+from recognition import models
+from recognition.engine import (
+    CertificateInfo,
+    ClauseInfo,
+    ConditionInfo,
+    LevelInfo,
+    NoticeInfo,
+    ProvinceInfo,
+    RuleBook,
+    RuleInfo,
+    SkillLevelInfo,
+    StepInfo,
+)
+
+PUBLISHED = models.Publication.PUBLISHED
+ISSUANCE = {
+    models.Issuance.Status.ISSUED: True,
+    models.Issuance.Status.NOT_ISSUED: False,
+    models.Issuance.Status.UNKNOWN: None,
+}
+
+
+@dataclass
+class _Cached:
+    key: tuple
+    book: RuleBook
+    checked_at: float
+
+
+_cache: dict[bool, _Cached] = {}
+_lock = threading.Lock()
+
+
+def current_version_key() -> tuple:
+    row = models.DataVersion.objects.order_by("pk").values_list("revision", "changed_at").first()
+    return row or (0, None)
+
+
+def version_label(key: tuple) -> str:
+    revision, changed_at = key
+    if changed_at is None:
+        return "0"
+    return models.DataVersion(revision=revision, changed_at=changed_at).label
+
+
+def current_rules(include_drafts: bool = False) -> RuleBook:
+    """The rules as they stand now. With include_drafts, staff preview: drafts too."""
+    cached = _cache.get(include_drafts)
+    now = time.monotonic()
+    interval = settings.RULES_VERSION_CHECK_INTERVAL
+    if cached and interval and now - cached.checked_at < interval:
+        return cached.book
+    key = current_version_key()
+    if cached and cached.key == key:
+        cached.checked_at = now
+        return cached.book
+    with _lock:
+        book = load_rules(version_label(key), include_drafts=include_drafts)
+        _cache[include_drafts] = _Cached(key, book, now)
+    return book
+
+
+def clear_cache() -> None:
+    _cache.clear()
+
+
+def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
+    """Build a RuleBook from the database (a dozen queries, independent of size)."""
+    notices = models.Notice.objects.all()
+    if not include_drafts:
+        notices = notices.filter(publication=PUBLISHED)
+    notices = list(notices.order_by("-issued_on", "-pk"))
+    notice_numbers = {notice.pk: notice.number for notice in notices}
+    notice = notices[0] if notices else None
+
+    clauses = {}
+    if notice:
+        section = ""
+        for clause in models.Clause.objects.filter(notice=notice).order_by("order"):
+            if clause.level <= 1:
+                section = clause.numbering
+                label = clause.numbering.rstrip("、") or clause.heading or clause.anchor
+            else:
+                label = f"{section}{clause.numbering}"
+            clauses[clause.anchor] = ClauseInfo(
+                clause.anchor, clause.numbering, clause.heading, notice.number, label or clause.anchor
+            )
+
+    steps_by_certificate: dict[int, list[StepInfo]] = {}
+    for step in models.Step.objects.order_by("certificate_id", "order", "pk"):
+        steps_by_certificate.setdefault(step.certificate_id, []).append(StepInfo(step.name, step.kind, step.part_of))
+    certificates = {}
+    slugs = {}
+    for cert in models.Certificate.objects.select_related("department", "occupation").order_by("order", "slug"):
+        slugs[cert.pk] = cert.slug
+        certificates[cert.slug] = CertificateInfo(
+            slug=cert.slug,
+            name=cert.name,
+            short_name=cert.short_name,
+            department=cert.department.name,
+            family=cert.family,
+            occupation=cert.occupation.name,
+            steps=tuple(steps_by_certificate.get(cert.pk, ())),
+            everyday_names=tuple(cert.everyday_name_list),
+            issuance_note=cert.issuance_note,
+        )
+
+    rules_qs = (
+        models.RecognitionRule.objects.filter(notice_id__in=notice_numbers)
+        .select_related("apply_to", "clause")
+        .prefetch_related(
+            Prefetch("waived", queryset=models.Step.objects.order_by("order", "pk")),
+            Prefetch("remaining", queryset=models.Step.objects.order_by("order", "pk")),
+            Prefetch("conditions", queryset=models.Condition.objects.order_by("order", "pk")),
+        )
+        .order_by("notice__issued_on", "serial")
+    )
+    if not include_drafts:
+        rules_qs = rules_qs.filter(publication=PUBLISHED)
+    rules = tuple(
+        RuleInfo(
+            serial=rule.serial,
+            notice_number=notice_numbers[rule.notice_id],
+            held=slugs[rule.held_id],
+            target=slugs[rule.target_id],
+            apply_to=rule.apply_to.name,
+            apply_to_detail=rule.apply_to_detail,
+            waived=tuple(step.name for step in rule.waived.all()),
+            remaining=tuple(step.name for step in rule.remaining.all()),
+            clause=rule.clause.anchor,
+            quote=rule.quote,
+            valid_from=rule.valid_from,
+            valid_until=rule.valid_until,
+            conditions=tuple(ConditionInfo(c.text, c.kind) for c in rule.conditions.all()),
+            published=rule.publication == PUBLISHED,
+        )
+        for rule in rules_qs
+    )
+
+    levels_qs = models.LevelEquivalence.objects.filter(notice_id__in=notice_numbers).select_related(
+        "occupation", "deemed_level", "eligible_level", "clause"
+    )
+    if not include_drafts:
+        levels_qs = levels_qs.filter(publication=PUBLISHED)
+    levels = tuple(
+        LevelInfo(
+            held=slugs[level.certificate_id],
+            occupation=level.occupation.name,
+            deemed_level=level.deemed_level.number,
+            eligible_level=level.eligible_level.number,
+            clause=level.clause.anchor,
+            quote=level.quote,
+            valid_from=level.valid_from,
+            valid_until=level.valid_until,
+            notice_number=notice_numbers[level.notice_id],
+            published=level.publication == PUBLISHED,
+        )
+        for level in levels_qs.order_by("certificate__order", "pk")
+    )
+
+    provinces = {
+        province.code: ProvinceInfo(province.code, province.name)
+        for province in models.Province.objects.order_by("order", "code")
+    }
+    issuance = {
+        (code, slugs[cert_id]): ISSUANCE[status]
+        for code, cert_id, status in models.Issuance.objects.values_list("province__code", "certificate_id", "status")
+    }
+    return RuleBook(
+        version=version,
+        notice=NoticeInfo(
+            number=notice.number,
+            title=notice.title,
+            short_title=notice.short_title,
+            issuers=tuple(notice.issuer_list),
+            issued_on=notice.issued_on,
+            legal_status=notice.legal_status,
+            attachment_title=notice.attachment_title,
+            published=notice.publication == PUBLISHED,
+        )
+        if notice
+        else None,
+        certificates=certificates,
+        rules=rules,
+        levels=levels,
+        skill_levels={
+            level.number: SkillLevelInfo(level.number, level.label, level.title)
+            for level in models.SkillLevel.objects.all()
+        },
+        provinces=provinces,
+        occupations=dict(models.Occupation.objects.values_list("name", "code")),
+        issuance=issuance,
+        clauses=clauses,
+        departments=tuple(models.Department.objects.order_by("order", "name").values_list("name", flat=True)),
+    )
