@@ -47,7 +47,11 @@ def print_context(request: HttpRequest) -> dict:
 @require_GET
 @vary_on_headers("HX-Request")
 def home(request: HttpRequest) -> HttpResponse:
-    book = current_rules()
+    return render_home(request, current_rules())
+
+
+def render_home(request: HttpRequest, book: engine.RuleBook, preview: bool = False) -> HttpResponse:
+    """The picker and, when something is ticked, the results. `preview`: staff see drafts too."""
     try:
         check_size(request.META.get("QUERY_STRING", ""))
         held = parse_held(request.GET, book, required=False)
@@ -62,6 +66,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "held": held,
         "region": region,
         "answer": presenters.describe_lookup(book, result) if result else None,
+        "preview": preview,
         **print_context(request),
     }
     return page_or_partial(request, "home.html", "results", context)

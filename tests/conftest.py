@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.core.management import call_command
 
@@ -15,3 +17,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def book(db):
     """The published rules, read from the database."""
     return snapshot.current_rules()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI a skipped test is a failure: nothing may pass by being skipped."""
+    if not os.environ.get("CI"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if skipped:
+        reporter.write_line(f"CI: {skipped} test(s) skipped; in CI a skipped test is a failure.", red=True)
+        session.exitstatus = 1
