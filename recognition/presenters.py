@@ -60,7 +60,9 @@ def rule_view(book: RuleBook, rule: RuleInfo, recognition: engine.Recognition | 
         target=book.certificates[rule.target],
         apply_to=rule.apply_to_detail or rule.apply_to,
         citation=cite(book, rule.clause, rule.quote, rule.notice_number, rule.serial),
-        conditions=recognition.conditions if recognition else (),
+        conditions=recognition.conditions
+        if recognition
+        else tuple(engine.ConditionOutcome(condition.text, None) for condition in rule.conditions),
         excluded=recognition.excluded if recognition else False,
     )
 
