@@ -58,12 +58,14 @@ INSTALLED_APPS = [
     "recognition",
 ]
 
+# No LocaleMiddleware while the site speaks one language: it would add
+# `Vary: Accept-Language` to every page and split a CDN's cache by browser
+# language for nothing. Add it back with the second language.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -146,7 +148,7 @@ if os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER"):
     SECURE_PROXY_SSL_HEADER = (os.environ["DJANGO_SECURE_PROXY_SSL_HEADER"], "https")
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = env_flag("DJANGO_SECURE_HSTS_PRELOAD", False)
+SECURE_HSTS_PRELOAD = env_flag("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
@@ -175,12 +177,17 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_COOLOFF_MESSAGE = _("登录失败次数过多,账户已暂时锁定,请稍后再试。")
+AXES_PERMALOCK_MESSAGE = _("登录失败次数过多,账户已锁定,请联系管理员解锁。")
 
 # Public pages and the API: how long a shared cache may keep an answer.
 PUBLIC_CACHE_MAX_AGE = int(os.environ.get("PUBLIC_CACHE_MAX_AGE", "60"))
 # Seconds within which a process trusts its cached rules without asking the
 # database for the data version. 0: every request checks.
 RULES_VERSION_CHECK_INTERVAL = float(os.environ.get("RULES_VERSION_CHECK_INTERVAL", "0"))
+# Part of every ETag, so a new release never answers 304 for a page the old
+# one rendered. Empty: a hash of the code and templates (see recognition.caching).
+RELEASE_ID = os.environ.get("DJANGO_RELEASE_ID", "")
 
 LOGGING = {
     "version": 1,

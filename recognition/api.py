@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from recognition import engine
+from recognition.caching import public_cache
 from recognition.engine import LevelInfo, LookupResult, RuleBook, RuleInfo
 from recognition.query import QueryError, check_size, parse_held, parse_region, parse_target
 from recognition.snapshot import current_rules
@@ -164,6 +165,7 @@ def error_response(error: QueryError) -> JsonResponse:
 
 
 @require_GET
+@public_cache
 def lookup(request: HttpRequest) -> JsonResponse:
     book = current_rules()
     try:
@@ -177,6 +179,7 @@ def lookup(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
+@public_cache
 def routes(request: HttpRequest) -> JsonResponse:
     book = current_rules()
     try:
@@ -190,5 +193,6 @@ def routes(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
+@public_cache
 def matrix(request: HttpRequest) -> JsonResponse:
     return json_response(matrix_json(current_rules()))

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -45,6 +48,9 @@ class _Cached:
 
 _cache: dict[bool, _Cached] = {}
 _lock = threading.Lock()
+# The published rules one request already read (see recognition.caching): the
+# view then reads the same version without asking the database again.
+_pinned: ContextVar[RuleBook | None] = ContextVar("pinned_rules", default=None)
 
 
 def current_version_key() -> tuple:
@@ -61,6 +67,8 @@ def version_label(key: tuple) -> str:
 
 def current_rules(include_drafts: bool = False) -> RuleBook:
     """The rules as they stand now. With include_drafts, staff preview: drafts too."""
+    if not include_drafts and (pinned := _pinned.get()) is not None:
+        return pinned
     cached = _cache.get(include_drafts)
     now = time.monotonic()
     interval = settings.RULES_VERSION_CHECK_INTERVAL
@@ -78,6 +86,16 @@ def current_rules(include_drafts: bool = False) -> RuleBook:
 
 def clear_cache() -> None:
     _cache.clear()
+
+
+@contextmanager
+def pinned(book: RuleBook) -> Iterator[RuleBook]:
+    """Within this block, current_rules() answers `book` without a query: one version check per request."""
+    token = _pinned.set(book)
+    try:
+        yield book
+    finally:
+        _pinned.reset(token)
 
 
 def load_rules(version: str, include_drafts: bool = False) -> RuleBook:

@@ -16,10 +16,11 @@ from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from django.views.decorators.vary import vary_on_headers
 
 from recognition import engine, presenters
+from recognition.caching import public_cache
 from recognition.models import Notice
 from recognition.query import QueryError, check_size, parse_held, parse_region, parse_target
 from recognition.snapshot import current_rules
@@ -45,7 +46,7 @@ def print_context(request: HttpRequest) -> dict:
 
 
 @require_GET
-@vary_on_headers("HX-Request")
+@public_cache(htmx=True)
 def home(request: HttpRequest) -> HttpResponse:
     return render_home(request, current_rules())
 
@@ -73,7 +74,7 @@ def render_home(request: HttpRequest, book: engine.RuleBook, preview: bool = Fal
 
 
 @require_GET
-@vary_on_headers("HX-Request")
+@public_cache(htmx=True)
 def routes(request: HttpRequest) -> HttpResponse:
     book = current_rules()
     try:
@@ -95,12 +96,14 @@ def routes(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@public_cache
 def matrix(request: HttpRequest) -> HttpResponse:
     book = current_rules()
     return render(request, "matrix.html", {"book": book, "rows": presenters.matrix_rows(book)})
 
 
 @require_GET
+@public_cache
 def matrix_csv(request: HttpRequest) -> HttpResponse:
     book = current_rules()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -114,6 +117,7 @@ def matrix_csv(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@public_cache
 def notice(request: HttpRequest) -> HttpResponse:
     book = current_rules()
     notice = Notice.objects.published().order_by("-issued_on", "-pk").first()
@@ -128,6 +132,7 @@ def notice(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@public_cache
 def certificate(request: HttpRequest, slug: str) -> HttpResponse:
     book = current_rules()
     if slug not in book.certificates:
@@ -136,6 +141,7 @@ def certificate(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
     try:
         with connection.cursor() as cursor:
