@@ -2,19 +2,23 @@
 (function () {
   "use strict";
 
-  // htmx's history snapshot saves innerHTML, which keeps attributes but not the
-  // checked/selected properties a user changed. Write them into attributes
-  // before the snapshot so Back restores the ticked boxes with the results.
-  function reflectFormState(root) {
-    root.querySelectorAll("input[type=checkbox], input[type=radio]").forEach(function (input) {
-      input.toggleAttribute("checked", input.checked);
-    });
-    root.querySelectorAll("option").forEach(function (option) {
-      option.toggleAttribute("selected", option.selected);
+  // The address is the source of truth for what is chosen. htmx's history
+  // snapshot is taken after a box was ticked (the tick is what triggers the
+  // request), so on Back and Forward the boxes are set again from the address.
+  function syncChoicesWithAddress() {
+    var params = new URLSearchParams(window.location.search);
+    document.querySelectorAll("form[method=get]").forEach(function (form) {
+      form.querySelectorAll("input[type=checkbox], input[type=radio]").forEach(function (input) {
+        input.checked = params.getAll(input.name).indexOf(input.value) !== -1;
+      });
+      form.querySelectorAll("select").forEach(function (select) {
+        select.value = params.get(select.name) || "";
+      });
     });
   }
 
-  document.addEventListener("htmx:beforeHistorySave", function (event) {
-    reflectFormState(event.detail.historyElt || document.body);
+  document.addEventListener("htmx:historyRestore", syncChoicesWithAddress);
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) syncChoicesWithAddress();
   });
 })();

@@ -47,6 +47,19 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, but serving /static/ through whitenoise as
+    production does: the default handler uses the finders, which know no hashed names."""
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("localhost", start=False)
+    server.thread.static_handler = lambda handler: handler
+    server.start()
+    request.addfinalizer(server.stop)
+    return server
+
+
 @pytest.fixture
 def site(live_server):
     """The live site's base URL, with the notice loaded (live tests start from an empty database)."""

@@ -1,0 +1,241 @@
+"""The public pages, rendered: every outcome, the HTMX branch, errors."""
+
+import csv
+import gzip
+import io
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import RequestFactory
+
+from recognition import snapshot, views
+from recognition.models import Issuance
+from tests.test_engine import ALL, ALL_COMBINATIONS, NOTICE_ROWS, PAIRS_WITH_A_ROW
+
+pytestmark = pytest.mark.django_db
+
+NAMES = {
+    "low-voltage-electrician": "低压电工作业特种作业操作证",
+    "high-voltage-electrician": "高压电工作业特种作业操作证",
+    "building-electrician": "建筑电工特种作业操作证",
+    "fusion-welding-cutting": "熔化焊接与热切割作业特种作业操作证",
+    "building-welder": "建筑焊工特种作业操作证",
+    "special-equipment-welder": "特种设备焊接操作人员证书",
+}
+
+
+def html(response) -> str:
+    return response.content.decode()
+
+
+def query(*held, region=None) -> str:
+    parts = [f"held={slug}" for slug in held]
+    if region:
+        parts.append(f"region={region}")
+    return "/?" + "&".join(parts)
+
+
+def test_home_without_a_choice_is_the_empty_picker(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    page = html(response)
+    assert '<html lang="zh-Hans">' in page
+    assert page.count('type="checkbox" name="held"') == 6
+    for name in NAMES.values():
+        assert name in page
+    assert "电工证" in page and "焊工证" in page  # everyday names as hints
+    assert "请在上方勾选您持有的证书" in page
+    assert "查询结果" not in page
+    assert 'id="results"' in page and 'aria-live="polite"' in page
+
+
+def test_public_pages_set_no_cookie_and_carry_no_csrf_token(client):
+    for url in ["/", query("building-welder"), "/routes/?target=building-welder", "/matrix/", "/notice/"]:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert not response.cookies
+        assert "csrfmiddlewaretoken" not in html(response)
+
+
+def test_results_full_page_keeps_the_choices_and_cites_the_clause(client):
+    page = html(client.get(query("fusion-welding-cutting", region="11")))
+    assert 'value="fusion-welding-cutting" id="held-fusion-welding-cutting" checked' in page
+    assert '<option value="11" selected>北京市</option>' in page
+    assert "申请建筑焊工特种作业操作证" in page
+    assert "申请特种设备焊接操作人员证书" in page
+    assert "向颁发建筑焊工特种作业操作证地区的住房城乡建设主管部门申请" in page
+    assert '<a href="/notice/#s1-2">' in page
+    assert "附件序号4" in page and "附件序号5" in page
+    assert "视同达到<strong>焊工初级工(五级)</strong>水平" in page
+    assert "可按规定报名参加焊工<strong>中级工(四级)</strong>技能等级认定" in page
+    assert "人力资源社会保障部门遴选备案的职业技能等级认定机构" in page
+    assert "以国家职业技能标准和认定机构的规定为准" in page
+    assert '<a href="#picker">修改选择</a>' in page
+
+
+def test_htmx_request_gets_only_the_results_partial(client):
+    response = client.get(query("fusion-welding-cutting"), HTTP_HX_REQUEST="true")
+    page = html(response)
+    assert response.status_code == 200
+    assert "<html" not in page and "<form" not in page
+    assert page.lstrip().startswith('<section class="results"')
+    assert "申请建筑焊工特种作业操作证" in page
+    assert "HX-Request" in response["Vary"]
+
+
+def test_htmx_history_restore_gets_the_full_page(client):
+    response = client.get(
+        query("fusion-welding-cutting"), HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    assert "<html" in html(response)
+
+
+@pytest.mark.parametrize("held", ALL_COMBINATIONS, ids="+".join)
+def test_every_combination_renders_its_outcomes(client, held):
+    page = html(client.get(query(*held)))
+    expected = sorted(serial for (a, b), serial in PAIRS_WITH_A_ROW.items() if a in held and b not in held)
+    assert re.findall(r"附件序号(\d+)", page) == [str(s) for s in sorted(expected, key=_display_order)]
+    for serial in expected:
+        held_slug, target, *_ = NOTICE_ROWS[serial]
+        assert f"申请{NAMES[target]}" in page
+    if not expected:
+        assert "没有可以减免的证书申请" in page
+    assert page.count('class="level"') == len(held)
+
+
+def _display_order(serial):
+    held, target, *_ = NOTICE_ROWS[serial]
+    return (ALL.index(target), ALL.index(held))
+
+
+def test_nothing_to_waive_says_why(client):
+    page = html(client.get(query("low-voltage-electrician", "building-electrician")))
+    assert "没有可以减免的证书申请" in page
+    assert "您已经持有" in page
+    assert "通知只对附件列出的证书组合规定减免" in page
+
+
+def test_pairs_without_a_row_are_named_as_not_covered(client):
+    page = html(client.get(query("building-electrician")))
+    assert "通知没有规定减免的:申请高压电工作业特种作业操作证" in page
+
+
+def test_combined_levels_say_which_level_counts(client):
+    page = html(client.get(query("low-voltage-electrician", "high-voltage-electrician")))
+    assert "按其中最高的等级计:电工中级工(四级),可报名高级工(三级)" in page
+
+
+def test_region_that_does_not_issue_building_welder_excludes_the_waiver(client):
+    issuance = Issuance.objects.get(province__code="31", certificate__slug="building-welder")
+    issuance.status = Issuance.Status.NOT_ISSUED
+    issuance.save()
+    page = html(client.get(query("fusion-welding-cutting", region="31")))
+    assert "所选地区不适用" in page
+    assert "(所选地区:不满足)" in page
+
+
+@pytest.mark.parametrize(
+    "url,fragment",
+    [
+        ("/?held=electrician", "没有这种证书"),
+        ("/?held=building-welder&region=99", "没有这种地区"),
+        ("/?held=%00", "无法识别的字符"),
+        ("/?held=" + "x" * 80, "太长"),
+        ("/routes/?target=nope", "没有这种证书"),
+    ],
+)
+def test_bad_query_is_a_400_page_naming_the_choices(client, url, fragment):
+    response = client.get(url)
+    assert response.status_code == 400
+    page = html(response)
+    assert fragment in page
+    assert '<html lang="zh-Hans">' in page
+    assert "返回首页重新选择" in page
+    if "region" in url:
+        assert "北京市" in page and "新疆生产建设兵团" in page
+    else:
+        for name in NAMES.values():
+            assert name in page
+
+
+def test_routes_page(client):
+    assert "请在上方选择您想取得的证书" in html(client.get("/routes/"))
+    page = html(client.get("/routes/?target=building-welder"))
+    assert "取得建筑焊工特种作业操作证的途径" in page
+    assert 'value="building-welder" id="target-building-welder" checked' in page
+    assert "从特种设备焊接操作人员证书出发,分2步" in page
+    assert "附件序号7" in page and "附件序号4" in page
+    partial = html(client.get("/routes/?target=building-welder", HTTP_HX_REQUEST="true"))
+    assert "<html" not in partial and "取得建筑焊工特种作业操作证的途径" in partial
+
+
+def test_routes_page_with_no_direct_route_says_so(client):
+    page = html(client.get("/routes/?target=high-voltage-electrician"))
+    assert "通知没有规定哪种证书可以直接减免高压电工作业特种作业操作证的培训或考试" in page
+
+
+def test_matrix_page_and_csv(client):
+    page = html(client.get("/matrix/"))
+    assert page.count('<th scope="row">') == 7
+    response = client.get("/matrix.csv")
+    assert response["Content-Type"].startswith("text/csv")
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:5] == ["序号", "持有证书", "持有证书发证部门", "申请证书", "受理部门"]
+    assert [row[0] for row in rows[1:]] == ["1", "2", "3", "4", "5", "6", "7"]
+    assert rows[7][5] == "安全技术培训、安全技术理论考试"
+    assert rows[7][6] == "安全技术实操考试"
+
+
+def test_notice_page_has_every_clause_with_its_anchor_and_rules(client):
+    page = html(client.get("/notice/"))
+    for anchor in ["preamble", "s1", "s1-1", "s1-2", "s2", "s2-1", "s2-2", "s3", "s3-1", "s3-2", "s3-3", "signature"]:
+        assert f'id="{anchor}"' in page
+    assert "人社厅发〔2026〕1号" in page
+    assert "序号1:持有" in page and "序号7:持有" in page
+    assert "参见附件中序号1—3" in page
+
+
+@pytest.mark.parametrize("slug", ALL)
+def test_certificate_pages(client, slug):
+    page = html(client.get(f"/certificates/{slug}/"))
+    assert f"<h1>{NAMES[slug]}</h1>" in page
+    assert "参考信息" in page and "以发证部门/认定机构的规定为准" in page
+    assert "zlaq.mohurd.gov.cn" not in page  # low confidence: not shown until verified
+
+
+def test_unknown_certificate_and_page_are_404_in_chinese(client):
+    for url in ["/certificates/electrician/", "/no-such-page/"]:
+        response = client.get(url)
+        assert response.status_code == 404
+        assert "找不到这个页面" in html(response)
+
+
+def test_server_error_page_renders_without_the_database():
+    response = views.server_error(RequestFactory().get("/"))
+    assert response.status_code == 500
+    assert "系统暂时出错" in response.content.decode()
+
+
+def test_a_results_page_costs_one_query(client, django_assert_num_queries):
+    """The rules come from the process's snapshot; only the data version is read."""
+    snapshot.current_rules()
+    with django_assert_num_queries(1):
+        client.get(query(*ALL, region="44"))
+    with django_assert_num_queries(1):
+        client.get("/routes/?target=building-welder")
+
+
+def test_home_page_is_light_and_self_contained(client):
+    """Under 60 KB compressed with every asset, and nothing fetched from elsewhere."""
+    page = html(client.get(query("fusion-welding-cutting")))
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', page)
+    assert any(a.endswith(".css") for a in assets) and any(a.endswith(".js") for a in assets)
+    assert not re.search(r'<(?:script|link|img)[^>]+(?:src|href)="(?:https?:)?//', page)
+    total = len(gzip.compress(page.encode()))
+    for asset in assets:
+        path = Path(settings.STATIC_ROOT) / asset.removeprefix("/static/")
+        total += len(gzip.compress(path.read_bytes()))
+    assert total < 60 * 1024, total
