@@ -166,6 +166,7 @@ class RuleBook:
 class ConditionOutcome:
     text: str
     met: bool | None  # None: the site cannot decide; the worker must check
+    kind: str = "stated"
 
 
 @dataclass(frozen=True)
@@ -256,7 +257,7 @@ def decide_condition(book: RuleBook, condition: ConditionInfo, rule: RuleInfo, r
 
 def recognise(book: RuleBook, rule: RuleInfo, region: str | None) -> Recognition:
     outcomes = tuple(
-        ConditionOutcome(condition.text, decide_condition(book, condition, rule, region))
+        ConditionOutcome(condition.text, decide_condition(book, condition, rule, region), condition.kind)
         for condition in rule.conditions
     )
     return Recognition(rule, outcomes)

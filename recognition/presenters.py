@@ -62,7 +62,7 @@ def rule_view(book: RuleBook, rule: RuleInfo, recognition: engine.Recognition | 
         citation=cite(book, rule.clause, rule.quote, rule.notice_number, rule.serial),
         conditions=recognition.conditions
         if recognition
-        else tuple(engine.ConditionOutcome(condition.text, None) for condition in rule.conditions),
+        else tuple(engine.ConditionOutcome(c.text, None, c.kind) for c in rule.conditions),
         excluded=recognition.excluded if recognition else False,
     )
 

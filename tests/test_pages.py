@@ -239,3 +239,9 @@ def test_home_page_is_light_and_self_contained(client):
         path = Path(settings.STATIC_ROOT) / asset.removeprefix("/static/")
         total += len(gzip.compress(path.read_bytes()))
     assert total < 60 * 1024, total
+
+
+def test_region_with_unknown_issuance_says_where_to_ask(client):
+    page = html(client.get(query("fusion-welding-cutting", region="11")))
+    assert "北京市的发证情况尚未录入,请向当地住房城乡建设主管部门确认" in page
+    assert "所选地区不适用" not in page
