@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key DJANGO_SECURE_SSL_REDIRECT=0 \
 	DJANGO_ALLOWED_HOSTS=localhost,127.0.0.1,testserver
 # `make serve` and `make bench`: production settings on plain HTTP on this machine.
-PROD_ENV := DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-local-production-like-secret-$$(hostname)} \
+PROD_ENV := DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-local-production-like-secret-key-for-this-machine-$$(hostname)} \
 	DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1}
 
 .PHONY: install run test lint format serve bench clean
@@ -36,6 +36,17 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# The site as in production (debug off, gunicorn.conf.py) on http://127.0.0.1:8000/.
+serve: install
+	$(PROD_ENV) $(PY) manage.py migrate --noinput
+	$(PROD_ENV) $(PY) manage.py load_notice
+	$(PROD_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PROD_ENV) $(VENV)/bin/gunicorn --config gunicorn.conf.py
+
+# Load the site under gunicorn against a bare Django baseline; writes bench/results/latest.txt.
+bench: install
+	$(PROD_ENV) BENCH_COMMAND="make bench$(if $(BENCH_ARGS), BENCH_ARGS='$(BENCH_ARGS)')" $(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -64,7 +64,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "config.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -95,8 +95,8 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
@@ -111,6 +111,9 @@ else:
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Only the admin shows messages, and it has a session: no messages cookie, and
+# cheaper to set up on every request than the default cookie-then-session storage.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -185,6 +188,8 @@ PUBLIC_CACHE_MAX_AGE = int(os.environ.get("PUBLIC_CACHE_MAX_AGE", "60"))
 # Seconds within which a process trusts its cached rules without asking the
 # database for the data version. 0: every request checks.
 RULES_VERSION_CHECK_INTERVAL = float(os.environ.get("RULES_VERSION_CHECK_INTERVAL", "0"))
+# Answers each process keeps rendered, keyed by their ETag (see recognition.caching). 0: none.
+PUBLIC_PAGE_CACHE_ENTRIES = int(os.environ.get("PUBLIC_PAGE_CACHE_ENTRIES", "500"))
 # Part of every ETag, so a new release never answers 304 for a page the old
 # one rendered. Empty: a hash of the code and templates (see recognition.caching).
 RELEASE_ID = os.environ.get("DJANGO_RELEASE_ID", "")

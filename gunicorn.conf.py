@@ -1,0 +1,53 @@
+"""gunicorn settings for production; `make serve` and `make bench` use them too.
+
+gunicorn reads this file from the working directory. Every value can be
+overridden from the environment (see docs/deploy.md) or on the command line.
+"""
+
+import os
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # the CPUs this process may use (containers, taskset)
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+wsgi_app = "config.wsgi:application"
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+
+# The site is CPU-bound Python with one short query a request: one process per
+# core, plus one to cover a worker waiting on the database. Synchronous
+# workers are the leanest; put a buffering proxy (the load balancer) in front.
+workers = int(os.environ.get("WEB_CONCURRENCY") or cores() + 1)
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+
+# A request that takes longer than this is a bug: the worker is killed and
+# replaced. Graceful restarts give running requests the same time to finish.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+# Recycle workers now and then so a slow leak cannot grow without bound.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
+max_requests_jitter = max_requests // 10
+
+# Load the application before forking: a broken configuration (no
+# DJANGO_SECRET_KEY, say) stops the server at once with its one-line message.
+preload_app = True
+
+# Logs go to standard output and error, for the service manager to collect.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+# Trust X-Forwarded-* only from the load balancer's addresses.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# Nothing on local disk: the workers' heartbeat files in memory, and no
+# control socket (gunicorn 25+ creates one in $HOME by default; two servers on
+# one machine would fight over it).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+control_socket_disable = True
