@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import path
 
-from recognition import api, views
+from recognition import api, preview, views
 
 admin.site.site_header = "证书互认查询 · 规则管理"
 admin.site.site_title = "证书互认查询管理"
@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/v1/routes", api.routes, name="api_routes"),
     path("api/v1/matrix", api.matrix, name="api_matrix"),
     path("healthz", views.healthz, name="healthz"),
+    path("preview/", preview.preview, name="preview"),
     path("admin/", admin.site.urls),
 ]
 

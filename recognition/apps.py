@@ -7,6 +7,7 @@ class RecognitionConfig(AppConfig):
     verbose_name = _("证书互认规则")
 
     def ready(self) -> None:
-        from recognition import signals
+        from recognition import protection, signals
 
         signals.connect()
+        protection.connect()

@@ -1,0 +1,504 @@
+"""The admin: staff of a 人社 department keep the rules current, in Chinese.
+
+Every model has history and restore (django-reversion, see recognition.history).
+Rules are checked by recognition.forms.rule_problems, here and in the import.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import reversion
+from django.contrib import admin, messages
+from django.contrib.admin.utils import quote
+from django.db import IntegrityError, models, transaction
+from django.db.models import Count, Prefetch
+from django.http import HttpRequest
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.text import capfirst
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ExportForm
+from reversion.admin import VersionAdmin
+
+from recognition import forms, history
+from recognition.models import (
+    Certificate,
+    Clause,
+    Condition,
+    Department,
+    Issuance,
+    LevelEquivalence,
+    Notice,
+    Occupation,
+    Province,
+    Publication,
+    RecognitionRule,
+    ReferenceFact,
+    SkillLevel,
+    Step,
+)
+from recognition.protection import rules_using_steps
+from recognition.resources import RecognitionRuleResource
+
+
+def admin_link(obj) -> str:
+    opts = obj._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[quote(obj.pk)])
+    return format_html('{}:<a href="{}">{}</a>', capfirst(opts.verbose_name), url, obj)
+
+
+def preview_url(held: Certificate | None = None) -> str:
+    url = reverse("preview")
+    return f"{url}?{urlencode({'held': held.slug})}" if held else url
+
+
+class StaffAdmin(VersionAdmin):
+    """History and restore for every model, one revision per object changed."""
+
+    history_latest_first = True
+    list_per_page = 100
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # Django 6's default, now
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if request.method == "POST":
+            history.ensure_baseline(request.user)
+        return super().add_view(request, form_url, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "POST":
+            history.ensure_baseline(request.user)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        # Not VersionAdmin's: it wraps every action in one revision, and
+        # restoring one object would then rewind all the others it touched.
+        if request.method == "POST":
+            history.ensure_baseline(request.user)
+        context = {"has_change_permission": self.has_change_permission(request), **(extra_context or {})}
+        return admin.ModelAdmin.changelist_view(self, request, context)
+
+    def save_model(self, request, obj, form, change):
+        if reversion.is_active():
+            super().save_model(request, obj, form, change)
+            return
+        with reversion.create_revision():  # list_editable saves: no revision is open
+            reversion.set_user(request.user)
+            reversion.set_comment("在列表页修改")
+            super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            history.save_revisions([obj], request.user, "删除前的最后版本")
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            history.save_revisions(queryset, request.user, "删除前的最后版本")
+            super().delete_queryset(request, queryset)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        also = [admin_link(obj) for obj in self.also_protected_by(objs)]
+        return deleted, counts, perms_needed, list(protected) + also
+
+    def also_protected_by(self, objs) -> list:
+        """Objects that a delete would change silently (many-to-many), so refuse it like PROTECT."""
+        return []
+
+    def _restore(self, view, request, *args, **kwargs):
+        if request.method == "POST":
+            history.ensure_baseline(request.user)
+        try:
+            return view(request, *args, **kwargs)
+        except IntegrityError:
+            messages.error(
+                request,
+                "无法恢复这个版本:它与现在的数据冲突(例如同一通知中已有相同的序号,"
+                "或同一对证书已有一条已发布的规则)。请先修改或设为草稿那条冲突的规则,再恢复。",
+            )
+            opts = self.model._meta
+            return redirect(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        return self._restore(super().revision_view, request, object_id, version_id, extra_context)
+
+    def recover_view(self, request, version_id, extra_context=None):
+        return self._restore(super().recover_view, request, version_id, extra_context)
+
+
+class PublicationActions:
+    """Publish / set to draft, one save() per object so that the data version changes and history records it."""
+
+    actions = ["publish", "make_draft"]
+
+    def publication_problems(self, obj) -> list[str]:
+        return []
+
+    @admin.action(description="发布", permissions=["change"])
+    def publish(self, request: HttpRequest, queryset) -> None:
+        self.set_publication(request, queryset, Publication.PUBLISHED)
+
+    @admin.action(description="设为草稿", permissions=["change"])
+    def make_draft(self, request: HttpRequest, queryset) -> None:
+        self.set_publication(request, queryset, Publication.DRAFT)
+
+    def set_publication(self, request: HttpRequest, queryset, state: str) -> None:
+        verb = "发布" if state == Publication.PUBLISHED else "设为草稿"
+        done, refused = [], []
+        for obj in queryset:
+            if obj.publication == state:
+                continue
+            obj.publication = state
+            problems = self.publication_problems(obj) if state == Publication.PUBLISHED else []
+            if problems:
+                refused.append(f"“{obj}”未能{verb}:{' '.join(problems)}")
+                continue
+            with reversion.create_revision():
+                reversion.set_user(request.user)
+                reversion.set_comment(verb)
+                obj.save(update_fields=["publication"])
+            self.log_change(request, obj, verb)
+            done.append(obj)
+        if done:
+            names = "、".join(map(str, done))
+            messages.success(request, f"已{verb} {len(done)} 项:{names}。网站和接口立即按新数据回答。")
+        elif not refused:
+            messages.info(request, f"所选的各项已经是{Publication(state).label}状态,没有变化。")
+        for message in refused:
+            messages.error(request, message)
+        notices = {obj.notice for obj in done if isinstance(obj, RecognitionRule | LevelEquivalence)}
+        drafts = {notice for notice in notices if notice.publication != Publication.PUBLISHED}
+        if state == Publication.PUBLISHED and drafts:
+            messages.warning(
+                request, f"注意:通知 {'、'.join(map(str, drafts))} 还是草稿,其中的规则要等通知发布后才会公开。"
+            )
+
+
+# Notices and their clauses.
+
+
+class ClauseInline(admin.StackedInline):
+    model = Clause
+    extra = 0
+    fields = [("order", "level"), ("numbering", "heading", "anchor"), "text"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(PublicationActions, StaffAdmin):
+    list_display = ["number", "short_title", "issued_on", "legal_status", "publication", "rule_count", "preview"]
+    list_filter = ["publication", "legal_status"]
+    search_fields = ["number", "title", "short_title"]
+    inlines = [ClauseInline]
+    fieldsets = [
+        (None, {"fields": ["number", "title", "short_title", "publication"]}),
+        ("发文", {"fields": ["issuers", "addressees", "issued_on", "legal_status"]}),
+        ("来源", {"fields": ["source_name", "source_url", "attachment_title"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(rule_total=Count("rules"))
+
+    @admin.display(description="规则数", ordering="rule_total")
+    def rule_count(self, notice: Notice) -> int:
+        return notice.rule_total
+
+    @admin.display(description="预览")
+    def preview(self, notice: Notice) -> str:
+        return format_html('<a href="{}">在网站上预览</a>', preview_url())
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {"preview_url": preview_url(), **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+# Reference lists.
+
+
+@admin.register(Department)
+class DepartmentAdmin(StaffAdmin):
+    list_display = ["name", "ministry", "slug", "order"]
+    list_editable = ["order"]
+    search_fields = ["name", "ministry", "slug"]
+
+
+@admin.register(Occupation)
+class OccupationAdmin(StaffAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(SkillLevel)
+class SkillLevelAdmin(StaffAdmin):
+    list_display = ["number", "label", "title"]
+
+
+# Certificates, their steps and what is known about them.
+
+
+class StepInline(admin.TabularInline):
+    model = Step
+    formset = forms.StepInlineFormSet
+    extra = 0
+    fields = ["order", "name", "kind", "part_of"]
+
+
+class ReferenceFactInline(admin.StackedInline):
+    model = ReferenceFact
+    formfield_overrides = StaffAdmin.formfield_overrides
+    extra = 0
+    fields = [("order", "topic", "confidence"), "text", ("source", "url")]
+
+
+@admin.register(Certificate)
+class CertificateAdmin(StaffAdmin):
+    list_display = ["short_name", "name", "department", "occupation", "step_list", "everyday_names", "order"]
+    list_filter = ["department", "occupation", "family"]
+    search_fields = ["name", "short_name", "everyday_names", "slug", "family"]
+    list_select_related = ["department", "occupation"]
+    inlines = [StepInline, ReferenceFactInline]
+    fieldsets = [
+        (None, {"fields": ["name", "short_name", "slug", "everyday_names"]}),
+        ("发证", {"fields": ["department", "family", "occupation", "issuance_note", "order"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("steps")
+
+    @admin.display(description="取证环节")
+    def step_list(self, certificate: Certificate) -> str:
+        return "、".join(step.name for step in certificate.steps.all())
+
+    def also_protected_by(self, objs) -> list:
+        return list(rules_using_steps(Step.objects.filter(certificate__in=objs)))
+
+
+@admin.register(Step)
+class StepAdmin(StaffAdmin):
+    list_display = ["name", "certificate", "order", "kind", "part_of", "used_by"]
+    list_filter = ["certificate", "kind"]
+    search_fields = ["name", "part_of", "certificate__name", "certificate__short_name"]
+    list_select_related = ["certificate"]
+
+    def get_queryset(self, request):
+        uses = Count("waived_by", distinct=True) + Count("remaining_in", distinct=True)
+        return super().get_queryset(request).annotate(use_total=uses)
+
+    @admin.display(description="被规则使用", ordering="use_total")
+    def used_by(self, step: Step) -> str:
+        return f"{step.use_total} 次" if step.use_total else "未使用"
+
+    def also_protected_by(self, objs) -> list:
+        return list(rules_using_steps(objs))
+
+
+# Rules.
+
+
+class ConditionInline(admin.TabularInline):
+    model = Condition
+    extra = 0
+    fields = ["order", "text", "kind"]
+
+
+class RuleImportExport(ImportExportMixin):
+    resource_classes = [RecognitionRuleResource]
+    formats = [CSV, XLSX]
+    to_encoding = "utf-8-sig"  # Excel opens a CSV with a BOM as UTF-8
+    export_form_class = ExportForm  # always the whole matrix, so that it imports back as it was
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    def get_import_data_kwargs(self, **kwargs):
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        kwargs["rollback_on_validation_errors"] = True  # one refused row: nothing is written
+        return kwargs
+
+    def import_action(self, request, **kwargs):
+        if request.method == "POST":
+            history.ensure_baseline(request.user)
+        return super().import_action(request, **kwargs)
+
+    def process_import(self, request, **kwargs):
+        history.ensure_baseline(request.user)
+        return super().process_import(request, **kwargs)
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            # The data changed between the preview and the confirmation.
+            messages.error(
+                request, "导入没有完成,没有写入任何数据:有的行不能通过检查。请重新上传文件,按预览中的提示修改。"
+            )
+            return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_import")
+        return super().process_result(result, request)
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        form.add_error(
+            "import_file",
+            "无法读取这个文件。请确认选择的格式与文件一致;CSV 文件须为 UTF-8 编码"
+            "(在 Excel 中“另存为”时选择“CSV UTF-8”),或直接上传 Excel(xlsx)文件。",
+        )
+
+
+@admin.register(RecognitionRule)
+class RecognitionRuleAdmin(RuleImportExport, PublicationActions, StaffAdmin):
+    form = forms.RecognitionRuleForm
+    inlines = [ConditionInline]
+    list_display = [
+        "serial",
+        "held",
+        "target",
+        "waived_list",
+        "remaining_list",
+        "apply_to",
+        "clause_label",
+        "valid_from",
+        "valid_until",
+        "publication",
+        "preview",
+    ]
+    list_display_links = ["serial", "held", "target"]
+    list_filter = ["publication", "notice", "held", "target", "apply_to"]
+    search_fields = [
+        "held__name",
+        "held__short_name",
+        "held__everyday_names",
+        "target__name",
+        "target__short_name",
+        "target__everyday_names",
+        "quote",
+        "conditions__text",
+    ]
+    list_select_related = ["notice", "held", "target", "apply_to", "clause"]
+    ordering = ["notice", "serial"]
+    fieldsets = [
+        (None, {"fields": ["notice", "serial", ("held", "target"), "publication"]}),
+        ("减免", {"fields": ["waived", "remaining"]}),
+        ("受理", {"fields": ["apply_to", "apply_to_detail"]}),
+        ("依据", {"fields": ["clause", "quote"]}),
+        ("有效期", {"fields": [("valid_from", "valid_until")]}),
+    ]
+
+    def get_queryset(self, request):
+        steps = Step.objects.order_by("order", "pk")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("waived", queryset=steps), Prefetch("remaining", queryset=steps))
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip().isdigit():  # a 序号
+            results |= queryset.filter(serial=int(search_term))
+        return results, may_have_duplicates
+
+    @admin.display(description="免予")
+    def waived_list(self, rule: RecognitionRule) -> str:
+        return "、".join(step.name for step in rule.waived.all())
+
+    @admin.display(description="仍须参加")
+    def remaining_list(self, rule: RecognitionRule) -> str:
+        return "、".join(step.name for step in rule.remaining.all()) or "—"
+
+    @admin.display(description="依据条款", ordering="clause__order")
+    def clause_label(self, rule: RecognitionRule) -> str:
+        return f"{rule.clause.numbering}{rule.clause.heading}".strip() or rule.clause.anchor
+
+    @admin.display(description="预览")
+    def preview(self, rule: RecognitionRule) -> str:
+        return format_html('<a href="{}">在网站上预览</a>', preview_url(rule.held))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        rule = self.get_object(request, object_id)
+        if rule is not None:
+            extra_context = {"preview_url": preview_url(rule.held), **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def publication_problems(self, rule: RecognitionRule) -> list[str]:
+        problems = forms.rule_problems(
+            pk=rule.pk,
+            notice=rule.notice,
+            serial=rule.serial,
+            held=rule.held,
+            target=rule.target,
+            publication=rule.publication,
+            waived=rule.waived.all(),
+            remaining=rule.remaining.all(),
+        )
+        return [message for messages_ in problems.values() for message in messages_]
+
+
+@admin.register(LevelEquivalence)
+class LevelEquivalenceAdmin(PublicationActions, StaffAdmin):
+    form = forms.LevelEquivalenceForm
+    list_display = ["certificate", "occupation", "deemed_level", "eligible_level", "clause", "publication"]
+    list_filter = ["publication", "notice", "occupation", "deemed_level"]
+    search_fields = ["certificate__name", "certificate__short_name", "occupation__name", "quote"]
+    list_select_related = ["certificate", "occupation", "deemed_level", "eligible_level", "clause__notice"]
+    fieldsets = [
+        (None, {"fields": ["notice", "certificate", "occupation", "publication"]}),
+        ("等级", {"fields": ["deemed_level", "eligible_level"]}),
+        ("依据", {"fields": ["clause", "quote"]}),
+        ("有效期", {"fields": [("valid_from", "valid_until")]}),
+    ]
+
+    def publication_problems(self, level: LevelEquivalence) -> list[str]:
+        clash = (
+            LevelEquivalence.objects.exclude(pk=level.pk)
+            .filter(notice=level.notice, certificate=level.certificate, occupation=level.occupation)
+            .filter(publication=Publication.PUBLISHED)
+        )
+        if clash.exists():
+            return [
+                f"同一通知中“{level.certificate}”视同{level.occupation}等级已有一条已发布的规定,请先把那一条设为草稿。"
+            ]
+        return []
+
+
+# Where each certificate is issued.
+
+
+class IssuanceInline(admin.TabularInline):
+    model = Issuance
+    extra = 0
+    fields = ["certificate", "status", "source"]
+
+
+@admin.register(Province)
+class ProvinceAdmin(StaffAdmin):
+    list_display = ["name", "code", "issued_list", "order"]
+    search_fields = ["name", "code"]
+    inlines = [IssuanceInline]
+
+    def get_queryset(self, request):
+        issued = Issuance.objects.filter(status=Issuance.Status.ISSUED).select_related("certificate")
+        return super().get_queryset(request).prefetch_related(Prefetch("issuances", queryset=issued, to_attr="issued"))
+
+    @admin.display(description="颁发的证书")
+    def issued_list(self, province: Province) -> str:
+        return "、".join(str(issuance.certificate) for issuance in province.issued) or "—"
+
+
+@admin.register(Issuance)
+class IssuanceAdmin(StaffAdmin):
+    list_display = ["province", "certificate", "status", "source"]
+    list_editable = ["status", "source"]
+    list_filter = ["certificate", "status", "province"]
+    search_fields = ["province__name", "province__code", "certificate__name", "certificate__short_name", "source"]
+    list_select_related = ["province", "certificate"]
+    list_per_page = 200
+
+
+@admin.register(ReferenceFact)
+class ReferenceFactAdmin(StaffAdmin):
+    list_display = ["certificate", "topic", "confidence", "source", "order"]
+    list_filter = ["certificate", "confidence"]
+    search_fields = ["topic", "text", "source", "certificate__name", "certificate__short_name"]
+    list_select_related = ["certificate"]

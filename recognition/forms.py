@@ -1,0 +1,226 @@
+"""Forms and the checks every write to a rule goes through.
+
+`rule_problems` holds the checks that the model's `clean()` cannot make
+(it cannot see many-to-many values) or makes with a message staff would not
+understand (the database constraints). The admin form and the import
+(`recognition.resources`) both call it, so a rule is refused the same way
+whichever way it is written. Errors are keyed to a field: Django then skips
+the matching database-constraint check instead of adding its own, less
+readable message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from recognition.models import (
+    Certificate,
+    Clause,
+    LevelEquivalence,
+    Notice,
+    Publication,
+    RecognitionRule,
+    Step,
+)
+from recognition.protection import rules_using_steps, step_in_use_message
+
+
+def step_label(step: Step) -> str:
+    return f"{step.name}({step.part_of})" if step.part_of else step.name
+
+
+def names(steps: Iterable[Step]) -> str:
+    return "、".join(f"“{step.name}”" for step in steps)
+
+
+def rule_problems(
+    *,
+    pk: int | None,
+    notice: Notice | None,
+    serial: int | None,
+    held: Certificate | None,
+    target: Certificate | None,
+    publication: str | None,
+    waived: Iterable[Step],
+    remaining: Iterable[Step],
+) -> dict[str, list[str]]:
+    """What is wrong with a rule, as {field: [message for staff]}; empty if nothing."""
+    errors: dict[str, list[str]] = {}
+    waived, remaining = list(waived), list(remaining)
+    if not waived:
+        errors.setdefault("waived", []).append("请至少选择一个免予的环节:没有免予环节的规则不减免任何东西。")
+    if target is not None:
+        for field, steps in (("waived", waived), ("remaining", remaining)):
+            foreign = [step for step in steps if step.certificate_id != target.pk]
+            if foreign:
+                errors.setdefault(field, []).append(
+                    f"{names(foreign)} 不是申请证书“{target}”的取证环节。"
+                    f"请只从“{target}”自己的环节中选择:{'、'.join(s.name for s in target.steps.all())}。"
+                )
+    both = [step for step in waived if step in remaining]
+    if both:
+        errors.setdefault("remaining", []).append(
+            f"{names(both)} 不能既免予又仍须参加:请在“免予的环节”和“仍须参加的环节”中只勾选一处。"
+        )
+    others = RecognitionRule.objects.exclude(pk=pk) if pk else RecognitionRule.objects.all()
+    others = others.select_related("held", "target")
+    if notice is not None and serial is not None:
+        clash = others.filter(notice=notice, serial=serial).first()
+        if clash:
+            errors.setdefault("serial", []).append(
+                f"通知 {notice} 中已有序号为 {serial} 的规则({clash.held} → {clash.target})。"
+                "同一通知中每条规则的序号不能重复,请换一个序号。"
+            )
+    if notice is not None and held is not None and target is not None and publication == Publication.PUBLISHED:
+        clash = others.filter(notice=notice, held=held, target=target, publication=Publication.PUBLISHED).first()
+        if clash:
+            errors.setdefault("publication", []).append(
+                f"通知 {notice} 中已有一条已发布的“{held} → {target}”规则(序号 {clash.serial})。"
+                "同一对证书在一份通知中只能有一条已发布的规则:请先把那一条设为草稿,或把这一条保存为草稿。"
+            )
+    return errors
+
+
+class StepCheckboxes(forms.CheckboxSelectMultiple):
+    """Every certificate's steps, grouped by certificate, each box tagged with its certificate.
+
+    A small script (recognition/admin/rule-steps.js) shows only the boxes of
+    the chosen target certificate (and any box already ticked); without
+    JavaScript every group shows, labelled, and the form still refuses a step
+    of another certificate.
+    """
+
+    class Media:
+        js = ["recognition/admin/rule-steps.js"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.certificate_of: dict[str, int] = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        certificate = self.certificate_of.get(str(value))
+        if certificate is not None:
+            option["attrs"]["data-certificate"] = str(certificate)
+        return option
+
+
+class StepChoiceField(forms.ModelMultipleChoiceField):
+    widget = StepCheckboxes
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Step.objects.all(), **kwargs)
+
+    def label_from_instance(self, step: Step) -> str:
+        return step_label(step)
+
+    def group_by_certificate(self, first: int | None) -> None:
+        steps = list(Step.objects.select_related("certificate").order_by("certificate__order", "certificate", "order"))
+        groups: dict[Certificate, list] = {}
+        for step in steps:
+            groups.setdefault(step.certificate, []).append((step.pk, step_label(step)))
+        ordered = sorted(groups.items(), key=lambda item: item[0].pk != first)
+        self.widget.choices = [(f"{cert.name}的环节", options) for cert, options in ordered]
+        self.widget.certificate_of = {str(step.pk): step.certificate_id for step in steps}
+
+
+def chosen_pk(form: forms.ModelForm, name: str) -> int | None:
+    """The primary key chosen for a foreign key: the submitted one, else the saved one."""
+    if form.is_bound:
+        value = form.data.get(form.add_prefix(name))
+        return int(value) if value and str(value).isdigit() else None
+    value = form.initial.get(name)
+    if value is None:
+        value = getattr(form.instance, f"{name}_id", None)
+    return value.pk if hasattr(value, "pk") else value
+
+
+def narrow_clauses(form: forms.ModelForm) -> None:
+    notice = chosen_pk(form, "notice")
+    if notice is None and Notice.objects.count() == 1:
+        notice = Notice.objects.get().pk
+    if notice is not None and "clause" in form.fields:
+        form.fields["clause"].queryset = Clause.objects.filter(notice=notice).select_related("notice")
+
+
+class RecognitionRuleForm(forms.ModelForm):
+    waived = StepChoiceField(label="免予的环节", help_text="只能选申请证书自己的环节。")
+    remaining = StepChoiceField(
+        label="仍须参加的环节", required=False, help_text="只能选申请证书自己的环节;不能与免予的环节重复。"
+    )
+
+    class Meta:
+        model = RecognitionRule
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        target = chosen_pk(self, "target")
+        for name in ("waived", "remaining"):
+            self.fields[name].group_by_certificate(first=target)
+        narrow_clauses(self)
+
+    def clean(self):
+        data = super().clean()
+        problems = rule_problems(
+            pk=self.instance.pk,
+            notice=data.get("notice"),
+            serial=data.get("serial"),
+            held=data.get("held"),
+            target=data.get("target"),
+            publication=data.get("publication"),
+            waived=data.get("waived") or (),
+            remaining=data.get("remaining") or (),
+        )
+        for field, messages in problems.items():
+            for message in messages:
+                self.add_error(field, message)
+        return data
+
+
+class LevelEquivalenceForm(forms.ModelForm):
+    class Meta:
+        model = LevelEquivalence
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        narrow_clauses(self)
+
+    def clean(self):
+        data = super().clean()
+        notice, certificate, occupation = data.get("notice"), data.get("certificate"), data.get("occupation")
+        if data.get("publication") == Publication.PUBLISHED and notice and certificate and occupation:
+            clash = (
+                LevelEquivalence.objects.exclude(pk=self.instance.pk)
+                .filter(notice=notice, certificate=certificate, occupation=occupation)
+                .filter(publication=Publication.PUBLISHED)
+                .exists()
+            )
+            if clash:
+                self.add_error(
+                    "publication",
+                    f"通知 {notice} 中已有一条已发布的“{certificate}”视同{occupation}等级的规定。"
+                    "同一证书同一职业只能有一条已发布的等级比照:请先把那一条设为草稿,或把这一条保存为草稿。",
+                )
+        return data
+
+
+class StepInlineFormSet(forms.BaseInlineFormSet):
+    """A certificate's steps: refuse to delete one that a rule still uses."""
+
+    def clean(self):
+        super().clean()
+        problems = []
+        for form in self.deleted_forms:
+            step = form.instance
+            if step.pk is None:
+                continue
+            rules = list(rules_using_steps([step]))
+            if rules:
+                problems.append(step_in_use_message(step, rules))
+        if problems:
+            raise ValidationError(problems)

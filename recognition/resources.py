@@ -1,0 +1,271 @@
+"""The matrix of recognition rules as a spreadsheet (CSV or Excel), for export and import.
+
+One row per rule, identified by 通知文号 + 附件序号. Certificates are written as
+their slug (a name or short name is accepted on import); steps by name,
+separated by 、, looked up among the target certificate's own steps. Every row
+goes through `recognition.forms.rule_problems` and the model's `full_clean`,
+as the admin form does; an import runs in one transaction and writes nothing
+if any row is refused. Unchanged rows are skipped, so exporting and importing
+the file back changes nothing (not even the data version).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import reversion
+from django.core.exceptions import NON_FIELD_ERRORS, MultipleObjectsReturned, ObjectDoesNotExist, ValidationError
+from django.db.models import Q
+from import_export import fields, resources, widgets
+
+from recognition.forms import rule_problems
+from recognition.models import Certificate, Clause, Department, Notice, Publication, RecognitionRule, Step
+
+STEP_SEPARATORS = re.compile(r"[、,,;;\n]+")
+
+
+def text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+class LookupWidget(widgets.ForeignKeyWidget):
+    """A foreign key by one of several unique-enough fields, with a Chinese error naming the choices."""
+
+    def __init__(self, model, field: str, *, also: tuple[str, ...] = (), noun: str, **kwargs):
+        super().__init__(model, field, **kwargs)
+        self.also = also
+        self.noun = noun
+
+    def clean(self, value, row=None, **kwargs):
+        value = text(value)
+        if not value:
+            return None
+        lookup = Q(**{self.field: value})
+        for name in self.also:
+            lookup |= Q(**{name: value})
+        try:
+            return self.get_queryset(value, row, **kwargs).get(lookup)
+        except ObjectDoesNotExist:
+            choices = "、".join(self.get_queryset(value, row).values_list(self.field, flat=True))
+            raise ValueError(f"没有“{value}”这个{self.noun}。可以填写:{choices}。") from None
+        except MultipleObjectsReturned:
+            raise ValueError(f"“{value}”对应多个{self.noun},请改填唯一的标识。") from None
+
+
+class ClauseWidget(widgets.ForeignKeyWidget):
+    """A clause by its anchor (e.g. s1-2), within the row's notice."""
+
+    def __init__(self, notice_column: str):
+        super().__init__(Clause, "anchor")
+        self.notice_column = notice_column
+
+    def clean(self, value, row=None, **kwargs):
+        anchor = text(value)
+        if not anchor:
+            return None
+        number = text((row or {}).get(self.notice_column))
+        clauses = Clause.objects.filter(notice__number=number)
+        try:
+            return clauses.get(anchor=anchor)
+        except Clause.DoesNotExist:
+            choices = "、".join(clauses.values_list("anchor", flat=True)) or "(该通知没有条款)"
+            raise ValueError(f"通知 {number} 中没有锚点为“{anchor}”的条款。可以填写:{choices}。") from None
+
+
+class StepNamesWidget(widgets.ManyToManyWidget):
+    """Step names separated by 、, looked up among the row's target certificate's steps."""
+
+    def __init__(self, target_column: str):
+        super().__init__(Step, separator="、", field="name")
+        self.target_column = target_column
+
+    def clean(self, value, row=None, **kwargs):
+        wanted = [name.strip() for name in STEP_SEPARATORS.split(text(value)) if name.strip()]
+        if not wanted:
+            return Step.objects.none()
+        target = TARGET_WIDGET.clean((row or {}).get(self.target_column), row)
+        if target is None:
+            raise ValueError("请先填写申请证书,环节要从申请证书自己的环节中选。")
+        steps = {step.name: step for step in target.steps.all()}
+        unknown = [name for name in wanted if name not in steps]
+        if unknown:
+            raise ValueError(
+                f"{'、'.join(f'“{name}”' for name in unknown)} 不是申请证书“{target}”的取证环节。"
+                f"可以填写:{'、'.join(steps)}。"
+            )
+        return Step.objects.filter(pk__in=[steps[name].pk for name in wanted])
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return self.separator.join(step.name for step in value.order_by("order", "pk"))
+
+
+class PublicationWidget(widgets.Widget):
+    LABELS = {Publication.PUBLISHED: "已发布", Publication.DRAFT: "草稿"}
+
+    def clean(self, value, row=None, **kwargs):
+        value = text(value)
+        for code, label in self.LABELS.items():
+            if value in {code, label, str(Publication(code).label)}:
+                return code
+        raise ValueError(f"发布状态只能填“已发布”或“草稿”,不能是“{value}”。")
+
+    def render(self, value, obj=None, **kwargs):
+        return self.LABELS.get(value, value or "")
+
+
+class DateWidget(widgets.DateWidget):
+    """A date; Excel gives a date cell back as a datetime, which would never compare equal to the date."""
+
+    def clean(self, value, row=None, **kwargs):
+        value = super().clean(value, row, **kwargs)
+        return value.date() if isinstance(value, datetime) else value
+
+
+TARGET_WIDGET = LookupWidget(Certificate, "slug", also=("name", "short_name"), noun="证书")
+DATE = "%Y-%m-%d"
+
+COLUMNS = {
+    "notice": "通知文号",
+    "serial": "附件序号",
+    "held": "持有证书",
+    "held_name": "持有证书名称(仅供阅读)",
+    "target": "申请证书",
+    "target_name": "申请证书名称(仅供阅读)",
+    "apply_to": "受理部门",
+    "apply_to_detail": "受理部门说明",
+    "waived": "免予的环节",
+    "remaining": "仍须参加的环节",
+    "clause": "依据条款",
+    "quote": "依据原文",
+    "valid_from": "施行日期",
+    "valid_until": "失效日期",
+    "publication": "发布状态",
+    "conditions": "适用条件(仅供阅读,请在后台修改)",
+}
+
+
+class RecognitionRuleResource(resources.ModelResource):
+    notice = fields.Field("notice", COLUMNS["notice"], LookupWidget(Notice, "number", noun="通知"))
+    serial = fields.Field("serial", COLUMNS["serial"], widgets.IntegerWidget())
+    held = fields.Field("held", COLUMNS["held"], TARGET_WIDGET)
+    held_name = fields.Field(column_name=COLUMNS["held_name"], readonly=True)
+    target = fields.Field("target", COLUMNS["target"], TARGET_WIDGET)
+    target_name = fields.Field(column_name=COLUMNS["target_name"], readonly=True)
+    apply_to = fields.Field(
+        "apply_to", COLUMNS["apply_to"], LookupWidget(Department, "name", also=("slug",), noun="部门")
+    )
+    apply_to_detail = fields.Field("apply_to_detail", COLUMNS["apply_to_detail"], widgets.CharWidget())
+    waived = fields.Field("waived", COLUMNS["waived"], StepNamesWidget(COLUMNS["target"]))
+    remaining = fields.Field("remaining", COLUMNS["remaining"], StepNamesWidget(COLUMNS["target"]))
+    clause = fields.Field("clause", COLUMNS["clause"], ClauseWidget(COLUMNS["notice"]))
+    quote = fields.Field("quote", COLUMNS["quote"], widgets.CharWidget())
+    valid_from = fields.Field("valid_from", COLUMNS["valid_from"], DateWidget(DATE))
+    valid_until = fields.Field("valid_until", COLUMNS["valid_until"], DateWidget(DATE), saves_null_values=True)
+    publication = fields.Field("publication", COLUMNS["publication"], PublicationWidget())
+    conditions = fields.Field(column_name=COLUMNS["conditions"], readonly=True)
+
+    class Meta:
+        model = RecognitionRule
+        name = "互认规则对照表"
+        fields = tuple(COLUMNS)
+        import_order = export_order = tuple(COLUMNS)
+        import_id_fields = ("notice", "serial")
+        skip_unchanged = True
+        report_skipped = True
+        use_transactions = True
+        clean_model_instances = True
+
+    def get_queryset(self):
+        return (
+            RecognitionRule.objects.select_related("notice", "held", "target", "apply_to", "clause")
+            .prefetch_related("waived", "remaining", "conditions")
+            .order_by("notice__issued_on", "notice", "serial")
+        )
+
+    def dehydrate_held_name(self, rule: RecognitionRule) -> str:
+        return rule.held.name if rule.held_id else ""
+
+    def dehydrate_target_name(self, rule: RecognitionRule) -> str:
+        return rule.target.name if rule.target_id else ""
+
+    def dehydrate_conditions(self, rule: RecognitionRule) -> str:
+        return "\n".join(condition.text for condition in rule.conditions.all()) if rule.pk else ""
+
+    # Import.
+
+    def before_import(self, dataset, **kwargs):
+        self.seen_keys: dict[tuple[str, str], int] = {}
+
+    def before_import_row(self, row, row_number=None, **kwargs):
+        key = (text(row.get(COLUMNS["notice"])), text(row.get(COLUMNS["serial"])))
+        if key in self.seen_keys:
+            raise ValidationError(
+                {
+                    COLUMNS["serial"]: f"第 {self.seen_keys[key]} 行已经是通知 {key[0]} 的序号 {key[1]}:"
+                    "同一通知中每条规则的序号不能重复。"
+                }
+            )
+        self.seen_keys[key] = row_number
+
+    def import_row(self, row, instance_loader, **kwargs):
+        # One revision per row: restoring one rule from history never rewinds the others.
+        with reversion.create_revision():
+            user = kwargs.get("user")
+            reversion.set_user(user if user and user.is_authenticated else None)
+            reversion.set_comment(f"从文件导入:{kwargs.get('file_name') or ''}".rstrip(":"))
+            return super().import_row(row, instance_loader, **kwargs)
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        instance.imported_steps = {}
+        for name in ("waived", "remaining"):
+            field = self.fields[name]
+            if field.column_name not in row:
+                continue
+            try:
+                instance.imported_steps[name] = list(field.clean(row))
+            except ValueError as error:
+                errors[name] = [str(error)]
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = dict(import_validation_errors or {})
+        steps = getattr(instance, "imported_steps", {})
+        for name in ("waived", "remaining"):
+            if name not in steps:
+                steps[name] = list(getattr(instance, name).all()) if instance.pk else []
+
+        def related(name):
+            return getattr(instance, name) if getattr(instance, f"{name}_id") else None
+
+        problems = rule_problems(
+            pk=instance.pk,
+            notice=related("notice"),
+            serial=instance.serial,
+            held=related("held"),
+            target=related("target"),
+            publication=instance.publication,
+            waived=steps["waived"],
+            remaining=steps["remaining"],
+        )
+        for name, messages in problems.items():
+            if name not in errors:
+                errors[name] = messages
+        try:
+            super().validate_instance(instance, errors, validate_unique)
+        except ValidationError as error:
+            # Staff read the column names, not the model's field names.
+            raise ValidationError(
+                {
+                    (name if name == NON_FIELD_ERRORS else COLUMNS.get(name, name)): messages
+                    for name, messages in error.message_dict.items()
+                }
+            ) from None
