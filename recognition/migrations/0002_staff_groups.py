@@ -1,7 +1,4 @@
-"""The two staff groups, so that they exist on every install.
-
-规则编辑: add, change, delete and view everything the site states (not the
-data version, which only the system writes). 查看: view only.
+"""The two staff groups (recognition.roles), so that they exist on every install.
 
 Permissions are normally created after all migrations have run; this
 migration creates the recognition app's permissions first so that it works on
@@ -11,49 +8,21 @@ an empty database.
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-EDITED_MODELS = [
-    "notice",
-    "clause",
-    "department",
-    "occupation",
-    "skilllevel",
-    "certificate",
-    "step",
-    "recognitionrule",
-    "condition",
-    "levelequivalence",
-    "province",
-    "issuance",
-    "referencefact",
-]
-EDITOR = "规则编辑"
-VIEWER = "查看"
-
-
-def codenames(actions):
-    return [f"{action}_{model}" for model in EDITED_MODELS for action in actions]
+from recognition.roles import ACTIONS, set_up_groups
 
 
 def create_groups(apps, schema_editor):
+    db = schema_editor.connection.alias
     app_config = apps.get_app_config("recognition")
     app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0, using=schema_editor.connection.alias)
+    create_permissions(app_config, apps=apps, verbosity=0, using=db)
     app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    db = schema_editor.connection.alias
-    for name, actions in ((EDITOR, ["add", "change", "delete", "view"]), (VIEWER, ["view"])):
-        wanted = codenames(actions)
-        permissions = Permission.objects.using(db).filter(content_type__app_label="recognition", codename__in=wanted)
-        assert permissions.count() == len(wanted), "recognition permissions missing"
-        group, _ = Group.objects.using(db).get_or_create(name=name)
-        group.permissions.set(permissions)
+    set_up_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), using=db)
 
 
 def remove_groups(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
-    Group.objects.using(schema_editor.connection.alias).filter(name__in=[EDITOR, VIEWER]).delete()
+    Group.objects.using(schema_editor.connection.alias).filter(name__in=list(ACTIONS)).delete()
 
 
 class Migration(migrations.Migration):
