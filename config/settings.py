@@ -102,13 +102,19 @@ DATABASES = {
     )
 }
 
+# Nothing lives on an app server's disk: sessions in the database (read
+# through the shared cache when there is one), so any server can answer any
+# request. An import's upload waits for its confirmation in the shared cache;
+# without one, in the temporary folder, which every worker of one server sees.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.TempFolderStorage"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Only the admin shows messages, and it has a session: no messages cookie, and
@@ -143,7 +149,9 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-WHITENOISE_MAX_AGE = 31536000
+# Hashed names (every {% static %} URL) are cached for ten years as immutable
+# by whitenoise itself; this is for a file asked for by its plain name.
+WHITENOISE_MAX_AGE = 3600
 
 # Security: on by default whenever debug is off.
 SECURE_SSL_REDIRECT = env_flag("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)

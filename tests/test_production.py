@@ -1,0 +1,392 @@
+"""Fast and ready to run: HTTP caching, static files, the rules snapshot, /healthz, gunicorn, no local state."""
+
+import datetime
+import json
+import os
+import re
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
+from django.utils import timezone
+
+from recognition import caching, snapshot
+from recognition.models import Notice, Publication, RecognitionRule
+
+ROOT = Path(__file__).resolve().parent.parent
+THREE = "held=building-electrician&held=building-welder&held=fusion-welding-cutting"
+CACHEABLE_URLS = [
+    "/",
+    f"/?{THREE}",
+    "/?held=fusion-welding-cutting&region=11",
+    "/routes/",
+    "/routes/?target=building-welder&held=fusion-welding-cutting",
+    "/matrix/",
+    "/matrix.csv",
+    "/notice/",
+    "/certificates/building-welder/",
+    f"/api/v1/lookup?{THREE}",
+    "/api/v1/routes?target=fusion-welding-cutting",
+    "/api/v1/matrix",
+]
+HTMX_URLS = ["/", f"/?{THREE}", "/routes/", "/routes/?target=building-welder"]
+ETAG = re.compile(r'^"[0-9]+-[0-9]{14}\.[0-9]{8}\.[0-9a-f]{16}"$')
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    """Each test starts with this process's rules and rendered answers forgotten."""
+    snapshot.clear_cache()
+    caching.forget_rendered()
+    yield
+    snapshot.clear_cache()
+    caching.forget_rendered()
+
+
+def change_a_rule(quote: str) -> RecognitionRule:
+    rule = RecognitionRule.objects.published().get(serial=4)  # 熔化焊接与热切割 -> 建筑焊工
+    rule.quote = quote
+    rule.save()
+    return rule
+
+
+# -- HTTP caching --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", CACHEABLE_URLS)
+def test_public_pages_and_the_api_can_be_kept_by_a_shared_cache(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Cache-Control"] == f"public, max-age={settings.PUBLIC_CACHE_MAX_AGE}"
+    assert ETAG.match(response["ETag"]), response["ETag"]
+
+
+@pytest.mark.parametrize("url", CACHEABLE_URLS)
+def test_a_conditional_request_gets_304_without_rendering(client, url, django_assert_num_queries):
+    etag = client.get(url)["ETag"]
+    with django_assert_num_queries(1):  # the data version, nothing else
+        response = client.get(url, headers={"If-None-Match": etag})
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == etag
+    assert response["Cache-Control"] == f"public, max-age={settings.PUBLIC_CACHE_MAX_AGE}"
+    assert client.get(url, headers={"If-None-Match": '"something-else"'}).status_code == 200
+
+
+def test_max_age_is_configurable(client, settings):
+    settings.PUBLIC_CACHE_MAX_AGE = 600
+    assert client.get("/api/v1/matrix")["Cache-Control"] == "public, max-age=600"
+
+
+def test_the_etag_follows_the_data_version(client):
+    url = "/api/v1/lookup?held=fusion-welding-cutting"
+    before = client.get(url)
+    change_a_rule("新的依据原文")
+    after = client.get(url, headers={"If-None-Match": before["ETag"]})
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"]
+    assert "新的依据原文" in after.content.decode()
+    assert json.loads(after.content)["data_version"] in after["ETag"]
+
+
+def test_the_etag_follows_the_query_and_not_the_client(client):
+    one = client.get("/?held=building-welder")["ETag"]
+    assert Client().get("/?held=building-welder")["ETag"] == one
+    assert client.get("/?held=fusion-welding-cutting")["ETag"] != one
+    assert client.get("/?held=building-welder&region=11")["ETag"] != one
+
+
+def test_the_etag_and_the_printed_date_follow_the_day(client, monkeypatch):
+    url = f"/?{THREE}"
+    today = client.get(url)
+    assert f"查询日期:{timezone.localdate():%Y}年" in today.content.decode()
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: datetime.date(2031, 3, 9))
+    tomorrow = client.get(url, headers={"If-None-Match": today["ETag"]})
+    assert tomorrow.status_code == 200
+    assert ".20310309." in tomorrow["ETag"]
+    assert "查询日期:2031年3月9日" in tomorrow.content.decode()
+
+
+@pytest.mark.parametrize("url", HTMX_URLS)
+def test_htmx_fragments_vary_on_the_htmx_headers(client, url):
+    page = client.get(url)
+    fragment = client.get(url, headers={"HX-Request": "true"})
+    restore = client.get(url, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    for response in (page, fragment, restore):
+        vary = {v.strip() for v in response["Vary"].split(",")}
+        assert {"HX-Request", "HX-History-Restore-Request"} <= vary
+        assert "Cookie" not in vary and "Accept-Language" not in vary
+    assert "<html" in page.content.decode() and "<html" not in fragment.content.decode()
+    assert "<html" in restore.content.decode()
+    assert len({page["ETag"], fragment["ETag"], restore["ETag"]}) == 3
+
+
+def test_the_api_does_not_vary(client):
+    assert not client.get(f"/api/v1/lookup?{THREE}").has_header("Vary")
+
+
+@pytest.mark.parametrize("url", [*CACHEABLE_URLS, "/healthz", "/no-such-page/", "/?held=nonsense"])
+@pytest.mark.parametrize("htmx", [False, True])
+def test_public_pages_set_no_cookie(url, htmx):
+    client = Client()
+    response = client.get(url, headers={"HX-Request": "true"} if htmx else {})
+    assert not response.cookies, response.cookies
+    assert "Set-Cookie" not in response.headers
+    assert "Cookie" not in response.get("Vary", "")
+
+
+def test_a_staff_member_browsing_the_site_gets_no_cookie_either(admin_client):
+    for url in CACHEABLE_URLS:
+        response = admin_client.get(url)
+        assert not response.cookies, url
+        assert "Cookie" not in response.get("Vary", ""), url
+
+
+def test_errors_are_not_marked_cacheable(client):
+    errors = client.get("/api/v1/lookup?held=nonsense")
+    assert errors.status_code == 400
+    assert not errors.has_header("ETag") and not errors.has_header("Cache-Control")
+    assert client.get("/certificates/nothing-like-it/").status_code == 404
+
+
+# -- Rendered answers kept per process ---------------------------------------------------------------------
+
+
+def test_an_answer_is_rendered_once_and_served_again_with_one_query(client, django_assert_num_queries):
+    url = f"/?{THREE}"
+    first = client.get(url)
+    assert first.templates, "rendered the first time"
+    with django_assert_num_queries(1):
+        again = client.get(url)
+    assert not again.templates, "served from the rendered answers"
+    assert again.content == first.content
+    assert again["Content-Type"] == first["Content-Type"]
+    assert again["ETag"] == first["ETag"]
+    assert again["Content-Security-Policy"] == first["Content-Security-Policy"]
+
+
+def test_a_kept_answer_is_never_served_after_the_rules_change(client):
+    url = "/?held=fusion-welding-cutting"
+    client.get(url)
+    change_a_rule("规则已经改了")
+    assert "规则已经改了" in client.get(url).content.decode()
+
+
+def test_answers_that_depend_on_the_visitor_are_never_kept():
+    calls = []
+
+    @caching.public_cache
+    def personal(request):
+        calls.append(1)
+        return HttpResponse(f"hello {request.session.get('name', '')}")
+
+    @caching.public_cache
+    def with_cookie(request):
+        calls.append(1)
+        response = HttpResponse("ok")
+        response.set_cookie("seen", "1")
+        return response
+
+    factory = RequestFactory()
+    for view in (personal, with_cookie):
+        calls.clear()
+        for _ in range(2):
+            request = factory.get("/x")
+            request.session = Client().session
+            assert view(request).status_code == 200
+        assert len(calls) == 2, view.__name__
+
+
+def test_the_kept_answers_are_bounded(client, settings):
+    settings.PUBLIC_PAGE_CACHE_ENTRIES = 3
+    for code in ["11", "12", "13", "14", "15"]:
+        client.get(f"/api/v1/lookup?held=building-welder&region={code}")
+    assert len(caching._rendered) == 3
+
+
+def test_a_new_release_never_gets_a_304_for_the_old_ones_pages(client, settings, monkeypatch):
+    old = client.get("/api/v1/matrix")["ETag"]
+    monkeypatch.setattr(caching, "release_id", lambda: "next-release")
+    response = client.get("/api/v1/matrix", headers={"If-None-Match": old})
+    assert response.status_code == 200
+    assert response["ETag"] != old
+
+
+def test_the_release_id_is_the_same_on_every_server_running_the_same_code():
+    code = "import django; django.setup(); from recognition.caching import release_id; print(release_id())"
+    ids = {
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        for _ in range(2)
+    }
+    assert len(ids) == 1
+    assert ids == {caching.release_id() + "\n"}
+
+
+# -- The rules snapshot --------------------------------------------------------------------------------------
+
+
+def test_rules_are_checked_on_every_request_by_default(client):
+    if "RULES_VERSION_CHECK_INTERVAL" not in os.environ:
+        assert settings.RULES_VERSION_CHECK_INTERVAL == 0
+    url = "/api/v1/lookup?held=fusion-welding-cutting"
+    assert "第二版原文" not in client.get(url).content.decode()
+    change_a_rule("第二版原文")
+    assert "第二版原文" in client.get(url).content.decode()
+
+
+def test_within_the_check_interval_a_process_trusts_its_rules(client, settings, monkeypatch, django_assert_num_queries):
+    settings.RULES_VERSION_CHECK_INTERVAL = 30
+    clock = SimpleNamespace(now=1000.0)
+    monkeypatch.setattr(snapshot, "time", SimpleNamespace(monotonic=lambda: clock.now))
+    url = "/api/v1/lookup?held=fusion-welding-cutting"
+    client.get(url)
+    change_a_rule("第三版原文")
+    clock.now += 29
+    with django_assert_num_queries(0):
+        stale = client.get(url)
+    assert "第三版原文" not in stale.content.decode()
+    clock.now += 2
+    assert "第三版原文" in client.get(url).content.decode()
+
+
+# -- Static files ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def collected():
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    assert manifest.exists(), "static files are not collected: `make test` runs collectstatic first"
+    return json.loads(manifest.read_text())["paths"]
+
+
+@pytest.mark.parametrize("name", ["css/site.css", "js/site.js", "vendor/htmx.min.js", "admin/css/base.css"])
+def test_static_files_are_hashed_compressed_and_cached_for_ever(collected, name):
+    hashed = collected[name]
+    assert re.search(r"\.[0-9a-f]{12}\.(css|js)$", hashed)
+    assert staticfiles_storage.url(name) == f"{settings.STATIC_URL}{hashed}"
+    root = Path(settings.STATIC_ROOT)
+    assert (root / f"{hashed}.gz").exists() and (root / f"{hashed}.br").exists()
+    client = Client()
+    for encoding in ["br", "gzip"]:
+        response = client.get(staticfiles_storage.url(name), headers={"Accept-Encoding": encoding})
+        assert response.status_code == 200
+        assert response["Content-Encoding"] == encoding
+        assert response["Cache-Control"] == "max-age=315360000, public, immutable"
+        assert "Accept-Encoding" in response["Vary"]
+        response.close()
+    plain = client.get(f"{settings.STATIC_URL}{name}")
+    assert plain.status_code == 200 and "immutable" not in plain["Cache-Control"]
+    plain.close()
+
+
+def test_pages_link_hashed_static_files(client, collected):
+    html = client.get("/").content.decode()
+    for name in ["css/site.css", "js/site.js", "vendor/htmx.min.js"]:
+        assert f'"{settings.STATIC_URL}{collected[name]}"' in html
+
+
+# -- /healthz -------------------------------------------------------------------------------------------------------
+
+
+def test_healthz_answers_200_when_the_database_answers_and_the_notice_is_loaded(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok\n"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_healthz_answers_503_when_the_notice_is_not_loaded(client):
+    Notice.objects.update(publication=Publication.DRAFT)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.content == b"notice not loaded\n"
+    assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize(
+    "database_url",
+    ["postgres://nobody:nothing@127.0.0.1:9/nowhere", "sqlite:////nonexistent-directory/db.sqlite3"],
+    ids=["postgresql-down", "sqlite-missing"],
+)
+def test_healthz_answers_503_when_the_database_is_unreachable(database_url):
+    code = (
+        "import django; django.setup(); from django.test import Client; "
+        "r = Client().get('/healthz'); print(r.status_code, r.content.decode().strip())"
+    )
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_ALLOWED_HOSTS": "testserver"}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "503 database unreachable", result.stderr[-2000:]
+
+
+# -- gunicorn and scale-out -----------------------------------------------------------------------------------
+
+
+def gunicorn_settings(**env: str) -> dict:
+    saved = dict(os.environ)
+    try:
+        for name in ["WEB_CONCURRENCY", "GUNICORN_TIMEOUT", "GUNICORN_BIND"]:
+            os.environ.pop(name, None)
+        os.environ.update(env)
+        return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def test_gunicorn_configuration():
+    config = gunicorn_settings()
+    assert config["workers"] == len(os.sched_getaffinity(0)) + 1
+    assert config["wsgi_app"] == "config.wsgi:application"
+    assert config["timeout"] == 30 and config["graceful_timeout"] == 30
+    assert config["accesslog"] == "-" and config["errorlog"] == "-"
+    assert config["preload_app"] is True
+    assert config["control_socket_disable"] is True
+    assert gunicorn_settings(WEB_CONCURRENCY="9", GUNICORN_TIMEOUT="10")["workers"] == 9
+    assert gunicorn_settings(GUNICORN_TIMEOUT="10")["timeout"] == 10
+
+
+def test_gunicorn_accepts_the_configuration():
+    env = {**os.environ, "DJANGO_SECRET_KEY": "x" * 50}
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--check-config", "--config", "gunicorn.conf.py"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_nothing_is_kept_on_an_app_servers_disk():
+    code = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps([s.SESSION_ENGINE, s.CACHES['default']['BACKEND'], s.IMPORT_EXPORT_TMP_STORAGE_CLASS]))"
+    )
+
+    def with_env(**env: str) -> list[str]:
+        full = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **env}
+        result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=full, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    assert with_env(CACHE_URL="") == [
+        "django.contrib.sessions.backends.db",
+        "django.core.cache.backends.locmem.LocMemCache",
+        "import_export.tmp_storages.TempFolderStorage",
+    ]
+    assert with_env(CACHE_URL="redis://cache.internal:6379/0") == [
+        "django.contrib.sessions.backends.cached_db",
+        "django.core.cache.backends.redis.RedisCache",
+        "import_export.tmp_storages.CacheStorage",
+    ]
