@@ -62,21 +62,23 @@ class StaffAdmin(VersionAdmin):
     list_per_page = 100
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # Django 6's default, now
 
-    def add_view(self, request, form_url="", extra_context=None):
-        if request.method == "POST":
+    def keep_baseline(self, request) -> None:
+        """Before a write, save a first version of what has none (see recognition.history)."""
+        if request.method == "POST" and (self.has_change_permission(request) or self.has_add_permission(request)):
             history.ensure_baseline(request.user)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        self.keep_baseline(request)
         return super().add_view(request, form_url, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        if request.method == "POST":
-            history.ensure_baseline(request.user)
+        self.keep_baseline(request)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def changelist_view(self, request, extra_context=None):
         # Not VersionAdmin's: it wraps every action in one revision, and
         # restoring one object would then rewind all the others it touched.
-        if request.method == "POST":
-            history.ensure_baseline(request.user)
+        self.keep_baseline(request)
         context = {"has_change_permission": self.has_change_permission(request), **(extra_context or {})}
         return admin.ModelAdmin.changelist_view(self, request, context)
 
@@ -109,8 +111,7 @@ class StaffAdmin(VersionAdmin):
         return []
 
     def _restore(self, view, request, *args, **kwargs):
-        if request.method == "POST":
-            history.ensure_baseline(request.user)
+        self.keep_baseline(request)
         try:
             return view(request, *args, **kwargs)
         except IntegrityError:
@@ -320,13 +321,9 @@ class RuleImportExport(ImportExportMixin):
         kwargs["rollback_on_validation_errors"] = True  # one refused row: nothing is written
         return kwargs
 
-    def import_action(self, request, **kwargs):
-        if request.method == "POST":
-            history.ensure_baseline(request.user)
-        return super().import_action(request, **kwargs)
-
     def process_import(self, request, **kwargs):
-        history.ensure_baseline(request.user)
+        if self.has_import_permission(request):
+            history.ensure_baseline(request.user)
         return super().process_import(request, **kwargs)
 
     def process_result(self, result, request):
