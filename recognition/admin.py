@@ -47,7 +47,7 @@ from recognition.resources import RecognitionRuleResource
 def admin_link(obj) -> str:
     opts = obj._meta
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[quote(obj.pk)])
-    return format_html('{}:<a href="{}">{}</a>', capfirst(opts.verbose_name), url, obj)
+    return format_html('{}: <a href="{}">{}</a>', capfirst(opts.verbose_name), url, obj)  # as Django lists them
 
 
 def preview_url(held: Certificate | None = None) -> str:
@@ -104,7 +104,7 @@ class StaffAdmin(VersionAdmin):
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         also = [admin_link(obj) for obj in self.also_protected_by(objs)]
-        return deleted, counts, perms_needed, list(protected) + also
+        return deleted, counts, perms_needed, list(dict.fromkeys([*protected, *also]))
 
     def also_protected_by(self, objs) -> list:
         """Objects that a delete would change silently (many-to-many), so refuse it like PROTECT."""
@@ -157,10 +157,14 @@ class PublicationActions:
             if problems:
                 refused.append(f"“{obj}”未能{verb}:{' '.join(problems)}")
                 continue
-            with reversion.create_revision():
-                reversion.set_user(request.user)
-                reversion.set_comment(verb)
-                obj.save(update_fields=["publication"])
+            try:
+                with reversion.create_revision():
+                    reversion.set_user(request.user)
+                    reversion.set_comment(verb)
+                    obj.save(update_fields=["publication"])
+            except IntegrityError:  # another user published a clashing rule a moment ago
+                refused.append(f"“{obj}”未能{verb}:与刚刚发布的另一条规则冲突,请刷新后再试。")
+                continue
             self.log_change(request, obj, verb)
             done.append(obj)
         if done:

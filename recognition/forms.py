@@ -176,6 +176,8 @@ class RecognitionRuleForm(forms.ModelForm):
             remaining=data.get("remaining") or (),
         )
         for field, messages in problems.items():
+            if field in self.errors:  # already refused, e.g. an unknown choice
+                continue
             for message in messages:
                 self.add_error(field, message)
         return data
