@@ -359,8 +359,7 @@ class RecognitionRuleAdmin(RuleImportExport, PublicationActions, StaffAdmin):
         "remaining_list",
         "apply_to",
         "clause_label",
-        "valid_from",
-        "valid_until",
+        "period",
         "publication",
         "preview",
     ]
@@ -411,6 +410,10 @@ class RecognitionRuleAdmin(RuleImportExport, PublicationActions, StaffAdmin):
     @admin.display(description="依据条款", ordering="clause__order")
     def clause_label(self, rule: RecognitionRule) -> str:
         return f"{rule.clause.numbering}{rule.clause.heading}".strip() or rule.clause.anchor
+
+    @admin.display(description="有效期", ordering="valid_from")
+    def period(self, rule: RecognitionRule) -> str:
+        return f"{rule.valid_from} 至 {rule.valid_until}" if rule.valid_until else f"{rule.valid_from} 起"
 
     @admin.display(description="预览")
     def preview(self, rule: RecognitionRule) -> str:
