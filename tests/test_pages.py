@@ -245,3 +245,8 @@ def test_region_with_unknown_issuance_says_where_to_ask(client):
     page = html(client.get(query("fusion-welding-cutting", region="11")))
     assert "北京市的发证情况尚未录入,请向当地住房城乡建设主管部门确认" in page
     assert "所选地区不适用" not in page
+
+
+def test_staff_preview_form_stays_in_the_preview(admin_client):
+    page = html(admin_client.get("/preview/?held=building-welder"))
+    assert 'action="/preview/"' in page and 'hx-get="/preview/"' in page
