@@ -98,7 +98,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+        # Off: the data version query that starts every public request is the
+        # health check (recognition.snapshot), which saves a round trip each time.
+        conn_health_checks=env_flag("DATABASE_CONN_HEALTH_CHECKS", False),
     )
 }
 

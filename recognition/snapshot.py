@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -60,16 +60,30 @@ _pinned: ContextVar[RuleBook | None] = ContextVar("pinned_rules", default=None)
 def current_version_key() -> tuple:
     """The data version as the database stores it: compared, never shown.
 
-    Every request runs this, so it is written in SQL: building the same query
-    with the ORM costs ten times more than running it.
+    Every public request runs this first, so it is written in SQL (building
+    the same query with the ORM costs ten times more than running it), and it
+    doubles as the connection's health check: a persistent connection that
+    died (the database restarted or failed over) is replaced and the query
+    asked again, instead of a `SELECT 1` before every request.
     """
     meta = models.DataVersion._meta
     quote = connection.ops.quote_name
     columns = ", ".join(quote(meta.get_field(name).column) for name in ("revision", "changed_at"))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns} FROM {quote(meta.db_table)} ORDER BY {quote(meta.pk.column)} LIMIT 1")
-        row = cursor.fetchone()
+    sql = f"SELECT {columns} FROM {quote(meta.db_table)} ORDER BY {quote(meta.pk.column)} LIMIT 1"
+    try:
+        row = _fetch_one(sql)
+    except (InterfaceError, OperationalError):
+        if connection.in_atomic_block or connection.connection is None or connection.is_usable():
+            raise  # not a connection that died under us
+        connection.close()
+        row = _fetch_one(sql)
     return tuple(row) if row else (0, None)
+
+
+def _fetch_one(sql: str) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone()
 
 
 def version_label(key: tuple) -> str:

@@ -25,7 +25,7 @@ from urllib.parse import quote, urlencode
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
 
 from recognition.models import RecognitionRule
 
@@ -157,3 +157,17 @@ if ON_POSTGRES or not os.environ.get("CI"):
             response, content = b.request("GET", "/admin/")
             assert response.status == 200, content[:300]
             assert "editor" in content.decode()
+
+    @pytest.mark.postgres
+    @pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL: DATABASE_URL=postgres://… make test (CI does)")
+    def test_a_database_restart_costs_no_public_request_an_error(transactional_db, client):
+        """The persistent connection dies (restart, failover): the next page reconnects by itself."""
+        call_command("load_notice", verbosity=0)
+        url = "/api/v1/lookup?held=fusion-welding-cutting"
+        assert client.get(url).status_code == 200
+        pid = connection.connection.info.backend_pid
+        with connections.create_connection("default").cursor() as other:
+            other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        response = client.get(url)
+        assert response.status_code == 200
+        assert connection.connection.info.backend_pid != pid
