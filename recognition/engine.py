@@ -29,6 +29,13 @@ class EngineError(ValueError):
         self.choices = tuple(choices)
 
 
+def in_force(valid_from: date, valid_until: date | None, day: date | None) -> bool:
+    """From valid_from (inclusive) until valid_until (exclusive); any day when day is None."""
+    if day is None:
+        return True
+    return valid_from <= day and (valid_until is None or day < valid_until)
+
+
 @dataclass(frozen=True)
 class NoticeInfo:
     number: str
@@ -98,9 +105,7 @@ class RuleInfo:
     published: bool = True
 
     def in_force_on(self, day: date | None) -> bool:
-        if day is None:
-            return True
-        return self.valid_from <= day and (self.valid_until is None or day < self.valid_until)
+        return in_force(self.valid_from, self.valid_until, day)
 
 
 @dataclass(frozen=True)
@@ -117,9 +122,7 @@ class LevelInfo:
     published: bool = True
 
     def in_force_on(self, day: date | None) -> bool:
-        if day is None:
-            return True
-        return self.valid_from <= day and (self.valid_until is None or day < self.valid_until)
+        return in_force(self.valid_from, self.valid_until, day)
 
 
 @dataclass(frozen=True)

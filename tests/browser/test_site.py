@@ -7,14 +7,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-ALL = [
-    "low-voltage-electrician",
-    "high-voltage-electrician",
-    "building-electrician",
-    "fusion-welding-cutting",
-    "building-welder",
-    "special-equipment-welder",
-]
+from tests.test_engine import ALL
 
 
 @pytest.fixture
