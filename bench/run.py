@@ -262,7 +262,7 @@ def format_report(rows, concurrencies, *, command, tool, workers, database, star
     tool_version = "bench/pyload.py (Python)"
     if tool != "python":
         version = subprocess.run([tool, "--version"], capture_output=True, text=True)
-        tool_version = (version.stdout + version.stderr).strip().splitlines()[0]
+        tool_version = (version.stdout + version.stderr).strip().splitlines()[0].split(" Copyright")[0]
     import gunicorn as gunicorn_package
 
     lines = [
