@@ -59,13 +59,13 @@ def release_id() -> str:
     digest = hashlib.blake2b(digest_size=4)
     files = [
         *base.glob("templates/**/*"),
-        *base.glob("recognition/**/*.py"),
+        *base.glob("recognition/**/*"),
         *base.glob("config/*.py"),
         Path(settings.STATIC_ROOT) / "staticfiles.json",
     ]
     for path in sorted(files):
-        if path.is_file():
-            digest.update(path.name.encode())
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(base) if path.is_relative_to(base) else path.name).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
 
