@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from recognition import engine
 from recognition.caching import public_cache
@@ -164,7 +164,7 @@ def error_response(error: QueryError) -> JsonResponse:
     return json_response(body, status=400)
 
 
-@require_GET
+@require_safe
 @public_cache
 def lookup(request: HttpRequest) -> JsonResponse:
     book = current_rules()
@@ -178,7 +178,7 @@ def lookup(request: HttpRequest) -> JsonResponse:
     return json_response(lookup_json(book, result))
 
 
-@require_GET
+@require_safe
 @public_cache
 def routes(request: HttpRequest) -> JsonResponse:
     book = current_rules()
@@ -192,7 +192,7 @@ def routes(request: HttpRequest) -> JsonResponse:
     return json_response(routes_json(book, result))
 
 
-@require_GET
+@require_safe
 @public_cache
 def matrix(request: HttpRequest) -> JsonResponse:
     return json_response(matrix_json(current_rules()))

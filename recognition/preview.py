@@ -10,13 +10,13 @@ from __future__ import annotations
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from recognition.snapshot import current_rules
 from recognition.views import render_home
 
 
-@require_GET
+@require_safe
 @never_cache
 @staff_member_required
 def preview(request: HttpRequest) -> HttpResponse:

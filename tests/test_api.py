@@ -13,7 +13,6 @@ from tests.test_engine import ALL as SLUGS
 pytestmark = pytest.mark.django_db
 
 
-
 def get_json(client, url, status=200):
     response = client.get(url)
     assert response.status_code == status, response.content[:300]

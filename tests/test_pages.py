@@ -250,3 +250,11 @@ def test_region_with_unknown_issuance_says_where_to_ask(client):
 def test_staff_preview_form_stays_in_the_preview(admin_client):
     page = html(admin_client.get("/preview/?held=building-welder"))
     assert 'action="/preview/"' in page and 'hx-get="/preview/"' in page
+
+
+def test_head_is_answered_like_get_without_a_body(client):
+    """Load balancers and link checkers ask with HEAD."""
+    for url in ["/", query("building-welder"), "/api/v1/lookup?held=building-welder", "/healthz"]:
+        response = client.head(url)
+        assert response.status_code == 200, url
+        assert response.content == b""
