@@ -13,6 +13,7 @@ urlpatterns = [
     path("matrix/", views.matrix, name="matrix"),
     path("matrix.csv", views.matrix_csv, name="matrix_csv"),
     path("notice/", views.notice, name="notice"),
+    path("certificates/", views.certificates, name="certificates"),
     path("certificates/<slug:slug>/", views.certificate, name="certificate"),
     path("api/v1/lookup", api.lookup, name="api_lookup"),
     path("api/v1/routes", api.routes, name="api_routes"),

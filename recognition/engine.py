@@ -11,6 +11,7 @@ everything here answers questions about a RuleBook:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -232,6 +233,22 @@ class RoutesResult:
     direct: tuple[Route, ...]
     indirect: tuple[Route, ...]
     level: LevelInfo | None
+
+
+def search_certificates(book: RuleBook, text: str) -> tuple[str, ...]:
+    """Certificates whose name or everyday name contains the words typed.
+
+    Workers say 电工证, 焊工证, 上岗证; every word typed (split on spaces and
+    Chinese punctuation) must match, and each may also match the department.
+    """
+    words = [w for w in re.split(r"[\s,,、;;。]+", text.strip().lower()) if w]
+    if not words:
+        return tuple(book.certificates)
+
+    def haystack(cert: CertificateInfo) -> str:
+        return " ".join((cert.slug, cert.name, cert.short_name, cert.department, *cert.everyday_names)).lower()
+
+    return tuple(slug for slug, cert in book.certificates.items() if all(w in haystack(cert) for w in words))
 
 
 def normalise_held(book: RuleBook, held: Iterable[str]) -> tuple[str, ...]:

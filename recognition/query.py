@@ -42,18 +42,20 @@ def check_size(query_string: str) -> None:
         raise QueryError(f"查询条件太长(超过 {MAX_QUERY_STRING} 个字符),请减少选择后再试。")
 
 
-def clean_values(params: QueryDict, name: str, choices: dict[str, str], label: str) -> list[str]:
+def clean_values(params: QueryDict, name: str, label: str, choices: dict[str, str] | None) -> list[str]:
+    """The parameter's non-empty values; `choices` None means free text."""
     values = params.getlist(name)
+    listed = choices or {}
     if len(values) > MAX_VALUES:
-        raise QueryError(f"{label}选得太多(最多 {MAX_VALUES} 个)。", name, choices)
+        raise QueryError(f"{label}选得太多(最多 {MAX_VALUES} 个)。", name, listed)
     cleaned = []
     for value in values:
         if len(value) > MAX_VALUE_LENGTH:
-            raise QueryError(f"{label}的值太长(最多 {MAX_VALUE_LENGTH} 个字符)。", name, choices)
+            raise QueryError(f"{label}的值太长(最多 {MAX_VALUE_LENGTH} 个字符)。", name, listed)
         if any(ord(ch) < 32 or ord(ch) == 127 or ch == "\ufffd" for ch in value):
-            raise QueryError(f"{label}的值包含无法识别的字符。", name, choices)
+            raise QueryError(f"{label}的值包含无法识别的字符。", name, listed)
         value = value.strip()
-        if value and value not in choices:
+        if value and choices is not None and value not in choices:
             raise QueryError(f"没有这种{label}:“{value}”。请从有效的选项中选择。", name, choices)
         if value:
             cleaned.append(value)
@@ -62,7 +64,7 @@ def clean_values(params: QueryDict, name: str, choices: dict[str, str], label: s
 
 def parse_held(params: QueryDict, book: RuleBook, required: bool) -> tuple[str, ...]:
     choices = certificate_choices(book)
-    held = clean_values(params, "held", choices, "证书")
+    held = clean_values(params, "held", "证书", choices)
     if required and not held:
         raise QueryError("请至少选择一种持有的证书(参数 held)。", "held", choices)
     return tuple(slug for slug in book.certificates if slug in set(held))
@@ -70,7 +72,7 @@ def parse_held(params: QueryDict, book: RuleBook, required: bool) -> tuple[str, 
 
 def parse_region(params: QueryDict, book: RuleBook) -> str | None:
     choices = region_choices(book)
-    regions = clean_values(params, "region", choices, "地区")
+    regions = clean_values(params, "region", "地区", choices)
     if len(set(regions)) > 1:
         raise QueryError("只能选择一个地区。", "region", choices)
     return regions[0] if regions else None
@@ -78,9 +80,15 @@ def parse_region(params: QueryDict, book: RuleBook) -> str | None:
 
 def parse_target(params: QueryDict, book: RuleBook, required: bool) -> str | None:
     choices = certificate_choices(book)
-    targets = clean_values(params, "target", choices, "证书")
+    targets = clean_values(params, "target", "证书", choices)
     if len(set(targets)) > 1:
         raise QueryError("只能选择一种想取得的证书。", "target", choices)
     if required and not targets:
         raise QueryError("请选择想取得的证书(参数 target)。", "target", choices)
     return targets[0] if targets else None
+
+
+def parse_search(params: QueryDict) -> str:
+    """The words typed in the certificate search box, checked like every other value."""
+    words = clean_values(params, "q", "搜索词", choices=None)
+    return words[-1] if words else ""

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_safe
 from recognition import engine, presenters
 from recognition.caching import public_cache
 from recognition.models import Notice
-from recognition.query import QueryError, check_size, parse_held, parse_region, parse_target
+from recognition.query import QueryError, check_size, parse_held, parse_region, parse_search, parse_target
 from recognition.snapshot import current_rules
 
 
@@ -132,6 +132,26 @@ def notice(request: HttpRequest) -> HttpResponse:
         "notice.html",
         {"book": book, "notice": notice, "clauses": presenters.annotate_clauses(book, clauses)},
     )
+
+
+@require_safe
+@public_cache
+def certificates(request: HttpRequest) -> HttpResponse:
+    """Every certificate, or those whose name or everyday name (电工证, 焊工证 …) matches `q`."""
+    book = current_rules()
+    try:
+        check_size(request.META.get("QUERY_STRING", ""))
+        words = parse_search(request.GET)
+    except QueryError as error:
+        return bad_request(request, error)
+    found = engine.search_certificates(book, words)
+    context = {
+        "book": book,
+        "q": words,
+        "found": [book.certificates[slug] for slug in found],
+        "total": len(book.certificates),
+    }
+    return render(request, "certificates.html", context)
 
 
 @require_safe

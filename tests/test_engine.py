@@ -247,3 +247,20 @@ def test_routes_from_held_certificates_skip_what_is_held(book):
 def test_no_route_to_a_certificate_already_held(book):
     result = engine.routes(book, FUSION, held=[FUSION], on=TODAY)
     assert result.direct == result.indirect == ()
+
+
+@pytest.mark.parametrize(
+    "words,expected",
+    [
+        ("电工证", (LOW, HIGH, B_ELEC)),
+        ("焊工证", (FUSION, B_WELD, SPECIAL)),
+        ("上岗证", ALL),
+        ("住建 焊工", (B_WELD,)),
+        ("高压证", (HIGH,)),
+        ("市场监管", (SPECIAL,)),
+        ("  ", ALL),
+        ("驾驶证", ()),
+    ],
+)
+def test_search_understands_the_names_workers_use(book, words, expected):
+    assert engine.search_certificates(book, words) == expected

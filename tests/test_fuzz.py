@@ -29,6 +29,7 @@ PATHS = [
     "/matrix/",
     "/matrix.csv",
     "/notice/",
+    "/certificates/",
     *[f"/certificates/{slug}/" for slug in SLUGS],
     "/api/v1/lookup",
     "/api/v1/routes",

@@ -258,3 +258,14 @@ def test_head_is_answered_like_get_without_a_body(client):
         response = client.head(url)
         assert response.status_code == 200, url
         assert response.content == b""
+
+
+def test_certificate_index_finds_certificates_by_everyday_name(client):
+    page = html(client.get("/certificates/"))
+    assert page.count('<li>\n    <a href="/certificates/') == 6
+    page = html(client.get("/certificates/?q=" + "电工证"))
+    assert "“电工证”找到3种证书" in page
+    assert NAMES["low-voltage-electrician"] in page and NAMES["fusion-welding-cutting"] not in page
+    page = html(client.get("/certificates/?q=" + "驾驶证"))
+    assert "没有找到名称或俗称包含“驾驶证”的证书" in page
+    assert client.get("/certificates/?q=%00").status_code == 400

@@ -163,6 +163,7 @@ AXE_PAGES = [
     "/matrix/",
     "/notice/",
     "/certificates/building-welder/",
+    "/certificates/?q=焊工证",
     "/?held=electrician",
     "/no-such-page/",
 ]
