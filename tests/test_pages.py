@@ -80,7 +80,8 @@ def test_htmx_request_gets_only_the_results_partial(client):
     page = html(response)
     assert response.status_code == 200
     assert "<html" not in page and "<form" not in page
-    assert page.lstrip().startswith('<section class="results"')
+    assert page.lstrip().startswith("<title>查询结果:熔化焊接与热切割作业操作证 - 证书互认查询</title>")
+    assert '<section class="results"' in page
     assert "申请建筑焊工特种作业操作证" in page
     assert "HX-Request" in response["Vary"]
 

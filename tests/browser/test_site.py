@@ -43,6 +43,7 @@ def test_ticking_boxes_updates_results_in_place_and_the_address_follows(site, pa
     page.wait_for_url("**/?held=fusion-welding-cutting*")
     page.locator("#results .results").wait_for()
     assert "申请建筑焊工特种作业操作证" in results_text(page)
+    expect(page).to_have_title("查询结果:熔化焊接与热切割作业操作证 - 证书互认查询")
     check_box(page, "特种设备焊接操作人员证书").check()
     page.wait_for_url("**held=special-equipment-welder*")
     # Holding both, only fusion welding -> building welder (序号4) is left to waive.
