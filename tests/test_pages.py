@@ -270,3 +270,13 @@ def test_certificate_index_finds_certificates_by_everyday_name(client):
     page = html(client.get("/certificates/?q=" + "驾驶证"))
     assert "没有找到名称或俗称包含“驾驶证”的证书" in page
     assert client.get("/certificates/?q=%00").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "slug,level",
+    [("low-voltage-electrician", "申报四级(中级工)"), ("special-equipment-welder", "申报三级(高级工)")],
+)
+def test_certificate_page_gives_the_usual_conditions_for_the_next_level_as_reference(client, slug, level):
+    page = html(client.get(f"/certificates/{slug}/"))
+    reference = page.split('id="reference-heading"')[1]
+    assert level in reference and "以职业技能等级认定机构的公告为准" in reference
