@@ -108,6 +108,7 @@ def describe_lookup(book: RuleBook, result: engine.LookupResult) -> dict:
         "held": [book.certificates[slug] for slug in result.held],
         "region": result.region,
         "by_target": by_target,
+        "recognition_count": len(result.recognitions),
         "levels": [level_view(book, level) for level in result.levels],
         "best_levels": best,
         # Several certificates of one occupation: say which level counts.

@@ -280,3 +280,13 @@ def test_certificate_page_gives_the_usual_conditions_for_the_next_level_as_refer
     page = html(client.get(f"/certificates/{slug}/"))
     reference = page.split('id="reference-heading"')[1]
     assert level in reference and "以职业技能等级认定机构的公告为准" in reference
+
+
+def test_a_summary_beside_the_picker_counts_the_waivers(client):
+    page = html(client.get(query("fusion-welding-cutting")))
+    assert '<p id="result-summary" class="summary">可减免 2 项证书申请' in page
+    page = html(client.get(query("low-voltage-electrician", "building-electrician")))
+    assert '<p id="result-summary" class="summary">没有可减免的证书申请' in page
+    assert '<p id="result-summary" class="summary"></p>' in html(client.get("/"))
+    fragment = html(client.get(query("fusion-welding-cutting"), HTTP_HX_REQUEST="true"))
+    assert '<div hx-swap-oob="innerHTML:#result-summary">可减免 2 项证书申请' in fragment
