@@ -54,16 +54,16 @@ def cite(book: RuleBook, anchor: str, quote: str, notice_number: str, serial: in
 
 
 def rule_view(book: RuleBook, rule: RuleInfo, recognition: engine.Recognition | None = None) -> RuleView:
+    """A rule for display; without a lookup's recognition, its conditions are stated, none decided."""
+    recognition = recognition or engine.recognise(book, rule, region=None)
     return RuleView(
         rule=rule,
         held=book.certificates[rule.held],
         target=book.certificates[rule.target],
         apply_to=rule.apply_to_detail or rule.apply_to,
         citation=cite(book, rule.clause, rule.quote, rule.notice_number, rule.serial),
-        conditions=recognition.conditions
-        if recognition
-        else tuple(engine.ConditionOutcome(c.text, None, c.kind) for c in rule.conditions),
-        excluded=recognition.excluded if recognition else False,
+        conditions=recognition.conditions,
+        excluded=recognition.excluded,
     )
 
 
