@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 from recognition import engine
 from recognition.caching import public_cache
 from recognition.engine import LevelInfo, LookupResult, RuleBook, RuleInfo
-from recognition.query import QueryError, check_size, parse_held, parse_region, parse_target
+from recognition.query import QueryError, parse_held, parse_region, parse_target, query_params
 from recognition.snapshot import current_rules
 
 
@@ -169,9 +169,9 @@ def error_response(error: QueryError) -> JsonResponse:
 def lookup(request: HttpRequest) -> JsonResponse:
     book = current_rules()
     try:
-        check_size(request.META.get("QUERY_STRING", ""))
-        held = parse_held(request.GET, book, required=True)
-        region = parse_region(request.GET, book)
+        params = query_params(request)
+        held = parse_held(params, book, required=True)
+        region = parse_region(params, book)
     except QueryError as error:
         return error_response(error)
     result = engine.lookup(book, held, region, on=timezone.localdate())
@@ -183,9 +183,9 @@ def lookup(request: HttpRequest) -> JsonResponse:
 def routes(request: HttpRequest) -> JsonResponse:
     book = current_rules()
     try:
-        check_size(request.META.get("QUERY_STRING", ""))
-        target = parse_target(request.GET, book, required=True)
-        held = parse_held(request.GET, book, required=False)
+        params = query_params(request)
+        target = parse_target(params, book, required=True)
+        held = parse_held(params, book, required=False)
     except QueryError as error:
         return error_response(error)
     result = engine.routes(book, target, held, on=timezone.localdate())

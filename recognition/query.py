@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
 
 from recognition.engine import RuleBook
 
@@ -37,9 +37,11 @@ def region_choices(book: RuleBook) -> dict[str, str]:
     return {code: province.name for code, province in book.provinces.items()}
 
 
-def check_size(query_string: str) -> None:
-    if len(query_string) > MAX_QUERY_STRING:
+def query_params(request: HttpRequest) -> QueryDict:
+    """The request's query, refused whole when absurdly long, before any value is read."""
+    if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
         raise QueryError(f"查询条件太长(超过 {MAX_QUERY_STRING} 个字符),请减少选择后再试。")
+    return request.GET
 
 
 def clean_values(params: QueryDict, name: str, label: str, choices: dict[str, str] | None) -> list[str]:
@@ -67,7 +69,8 @@ def parse_held(params: QueryDict, book: RuleBook, required: bool) -> tuple[str, 
     held = clean_values(params, "held", "证书", choices)
     if required and not held:
         raise QueryError("请至少选择一种持有的证书(参数 held)。", "held", choices)
-    return tuple(slug for slug in book.certificates if slug in set(held))
+    held_set = set(held)
+    return tuple(slug for slug in book.certificates if slug in held_set)
 
 
 def parse_region(params: QueryDict, book: RuleBook) -> str | None:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_safe
 from recognition import engine, presenters
 from recognition.caching import public_cache
 from recognition.models import Notice
-from recognition.query import QueryError, check_size, parse_held, parse_region, parse_search, parse_target
+from recognition.query import QueryError, parse_held, parse_region, parse_search, parse_target, query_params
 from recognition.snapshot import current_rules
 
 
@@ -57,9 +57,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def render_home(request: HttpRequest, book: engine.RuleBook, preview: bool = False) -> HttpResponse:
     """The picker and, when something is ticked, the results. `preview`: staff see drafts too."""
     try:
-        check_size(request.META.get("QUERY_STRING", ""))
-        held = parse_held(request.GET, book, required=False)
-        region = parse_region(request.GET, book)
+        params = query_params(request)
+        held = parse_held(params, book, required=False)
+        region = parse_region(params, book)
     except QueryError as error:
         return bad_request(request, error)
     result = engine.lookup(book, held, region, on=timezone.localdate()) if held else None
@@ -81,9 +81,9 @@ def render_home(request: HttpRequest, book: engine.RuleBook, preview: bool = Fal
 def routes(request: HttpRequest) -> HttpResponse:
     book = current_rules()
     try:
-        check_size(request.META.get("QUERY_STRING", ""))
-        target = parse_target(request.GET, book, required=False)
-        held = parse_held(request.GET, book, required=False)
+        params = query_params(request)
+        target = parse_target(params, book, required=False)
+        held = parse_held(params, book, required=False)
     except QueryError as error:
         return bad_request(request, error)
     result = engine.routes(book, target, held, on=timezone.localdate()) if target else None
@@ -140,8 +140,8 @@ def certificates(request: HttpRequest) -> HttpResponse:
     """Every certificate, or those whose name or everyday name (电工证, 焊工证 …) matches `q`."""
     book = current_rules()
     try:
-        check_size(request.META.get("QUERY_STRING", ""))
-        words = parse_search(request.GET)
+        params = query_params(request)
+        words = parse_search(params)
     except QueryError as error:
         return bad_request(request, error)
     found = engine.search_certificates(book, words)
