@@ -188,23 +188,42 @@ class PublicationActions:
 class ClauseInline(admin.StackedInline):
     model = Clause
     extra = 0
-    fields = [("order", "level"), ("numbering", "heading", "anchor"), "text"]
+    fields = [("order", "level"), ("numbering", "heading", "anchor", "label"), "text"]
 
 
 @admin.register(Notice)
 class NoticeAdmin(PublicationActions, StaffAdmin):
-    list_display = ["number", "short_title", "issued_on", "legal_status", "publication", "rule_count", "preview"]
-    list_filter = ["publication", "legal_status"]
-    search_fields = ["number", "title", "short_title"]
+    list_display = [
+        "number",
+        "short_title",
+        "issued_on",
+        "in_force",
+        "scope_list",
+        "publication",
+        "rule_count",
+        "preview",
+    ]
+    list_filter = ["publication"]
+    search_fields = ["number", "title", "short_title", "slug"]
     inlines = [ClauseInline]
+    filter_horizontal = ["scope"]
     fieldsets = [
-        (None, {"fields": ["number", "title", "short_title", "publication"]}),
-        ("发文", {"fields": ["issuers", "addressees", "issued_on", "legal_status"]}),
+        (None, {"fields": ["number", "slug", "title", "short_title", "publication"]}),
+        ("发文", {"fields": ["issuers", "addressees", "issued_on"]}),
+        ("适用", {"fields": ["scope", ("in_force_from", "ends_on"), "replaces", "status_note"]}),
         ("来源", {"fields": ["source_name", "source_url", "attachment_title"]}),
     ]
 
+    @admin.display(description="施行日期", ordering="in_force_from")
+    def in_force(self, notice: Notice) -> str:
+        return str(notice.in_force_from) if notice.in_force_from else "自印发之日起"
+
+    @admin.display(description="适用地区")
+    def scope_list(self, notice: Notice) -> str:
+        return "、".join(province.name for province in notice.scope.all()) or "全国"
+
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(rule_total=Count("rules"))
+        return super().get_queryset(request).annotate(rule_total=Count("rules")).prefetch_related("scope")
 
     @admin.display(description="规则数", ordering="rule_total")
     def rule_count(self, notice: Notice) -> int:

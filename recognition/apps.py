@@ -7,7 +7,8 @@ class RecognitionConfig(AppConfig):
     verbose_name = _("证书互认规则")
 
     def ready(self) -> None:
-        from recognition import protection, signals
+        from recognition import protection, signals, timeline
 
         signals.connect()
         protection.connect()
+        timeline.connect()

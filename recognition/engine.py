@@ -31,10 +31,10 @@ class EngineError(ValueError):
 
 
 def in_force(valid_from: date, valid_until: date | None, day: date | None) -> bool:
-    """From valid_from (inclusive) until valid_until (exclusive); any day when day is None."""
+    """From valid_from to valid_until, both inclusive; any day when day is None."""
     if day is None:
         return True
-    return valid_from <= day and (valid_until is None or day < valid_until)
+    return valid_from <= day and (valid_until is None or day <= valid_until)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,10 @@ notice, certificate or waiver is an admin edit, not code. The rules engine
 reads them once into plain data.
 """
 
+from __future__ import annotations
+
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -23,14 +27,68 @@ class NoticeQuerySet(models.QuerySet):
         return self.filter(publication=Publication.PUBLISHED)
 
 
+def suggest_notice_slug(number: str) -> str:
+    """An ASCII address for a notice number: 人社厅发〔2026〕1号 -> rstf-2026-1.
+
+    Each Chinese character gives its pinyin initial (人社厅发 -> rstf), each run
+    of digits stays a part of its own.
+    """
+    from pypinyin import Style, lazy_pinyin
+
+    parts = []
+    for run in re.findall(r"\d+|[\u4e00-\u9fff]+|[A-Za-z]+", number):
+        if run.isdigit() or run.isascii():
+            parts.append(run.lower())
+        elif run != "号":
+            parts.append("".join(lazy_pinyin(run.removesuffix("号"), style=Style.FIRST_LETTER)).lower())
+    return "-".join(part for part in parts if part)[:60] or "notice"
+
+
 class Notice(models.Model):
     number = models.CharField(_("文号"), max_length=64, unique=True)
+    slug = models.SlugField(
+        _("网址标识"),
+        max_length=60,
+        unique=True,
+        blank=True,
+        help_text=_("通知页面网址中的英文标识,如 rstf-2026-1;留空则按文号自动生成。发布后不要修改。"),
+    )
     title = models.CharField(_("标题"), max_length=300)
     short_title = models.CharField(_("简称"), max_length=100, blank=True)
     issuers = models.TextField(_("发文机关"), help_text=_("每行一个"))
     addressees = models.TextField(_("主送"), blank=True)
-    issued_on = models.DateField(_("发布日期"))
-    legal_status = models.CharField(_("效力状态"), max_length=32, default="全文有效")
+    issued_on = models.DateField(_("印发日期"))
+    in_force_from = models.DateField(
+        _("施行日期"),
+        null=True,
+        blank=True,
+        help_text=_("通知载明的施行日期。通知没有写明的留空:网站显示“自印发之日起”,按印发日期计。"),
+    )
+    ends_on = models.DateField(
+        _("最后适用日"), null=True, blank=True, help_text=_("通知废止或到期时填写,含当日;仍然有效时留空。")
+    )
+    replaces = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name=_("替代的通知"),
+        help_text=_("本通知施行后不再适用的旧通知。"),
+    )
+    scope = models.ManyToManyField(
+        "Province",
+        blank=True,
+        related_name="notices",
+        verbose_name=_("适用地区"),
+        help_text=_("全国适用的通知留空;省级通知选择它适用的地区,其中的规则只在这些地区适用。"),
+    )
+    status_note = models.CharField(
+        _("状态说明"),
+        max_length=200,
+        blank=True,
+        help_text=_("可选,例如“部分条款已被某通知修改”。状态本身按日期自动计算。"),
+    )
     source_name = models.CharField(_("来源"), max_length=200, blank=True)
     source_url = models.URLField(_("来源网址"), blank=True)
     attachment_title = models.CharField(_("附件名称"), max_length=200, blank=True)
@@ -46,6 +104,21 @@ class Notice(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = suggest_notice_slug(self.number)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.ends_on and self.ends_on < (self.in_force_from or self.issued_on or self.ends_on):
+            raise ValidationError({"ends_on": _("最后适用日不能早于施行日期。")})
+        if self.replaces_id and self.pk and self.replaces_id == self.pk:
+            raise ValidationError({"replaces": _("通知不能替代它自己。")})
+
+    @property
+    def effective_from(self):
+        return self.in_force_from or self.issued_on
+
     @property
     def issuer_list(self) -> list[str]:
         return [line.strip() for line in self.issuers.splitlines() if line.strip()]
@@ -59,6 +132,12 @@ class Clause(models.Model):
     heading = models.CharField(_("小标题"), max_length=200, blank=True)
     text = models.TextField(_("正文"), blank=True)
     level = models.PositiveSmallIntegerField(_("层级"), default=1, help_text=_("1 为一级标题,2 为其下的条目"))
+    label = models.CharField(
+        _("引用编号"),
+        max_length=40,
+        blank=True,
+        help_text=_("读者引用这一条时的写法,例如 一、(二);留空则按编号和所属的一级标题自动生成。"),
+    )
 
     class Meta:
         verbose_name = _("条款")
@@ -70,8 +149,28 @@ class Clause(models.Model):
         ]
 
     def __str__(self) -> str:
-        label = f"{self.numbering}{self.heading}" if self.numbering or self.heading else self.anchor
-        return f"{self.notice.number} {label}"
+        return f"{self.notice.number} {self.label or self.numbering or self.heading or self.anchor}"
+
+    def save(self, *args, **kwargs):
+        if not self.label:
+            self.label = suggest_clause_label(self)
+        super().save(*args, **kwargs)
+
+
+def suggest_clause_label(clause: Clause) -> str:
+    """一、 for a heading, 一、(二) for an item under it, 序言 / 落款 for the parts without a number."""
+    if clause.level <= 1:
+        return (
+            clause.numbering or clause.heading[:20] or {"preamble": "序言", "signature": "落款"}.get(clause.anchor, "")
+        )
+    section = (
+        Clause.objects.filter(notice_id=clause.notice_id, level__lte=1, order__lt=clause.order)
+        .exclude(numbering="")
+        .order_by("-order")
+        .values_list("numbering", flat=True)
+        .first()
+    )
+    return f"{section or ''}{clause.numbering}" or clause.heading[:20]
 
 
 class Department(models.Model):
@@ -116,6 +215,11 @@ class SkillLevel(models.Model):
         return f"{self.title}({self.label})"
 
 
+class CertificateManager(models.Manager):
+    def get_by_natural_key(self, slug: str) -> Certificate:
+        return self.get(slug=slug)
+
+
 class Certificate(models.Model):
     slug = models.SlugField(_("标识"), max_length=60, unique=True, help_text=_("网址和接口使用,发布后不要修改"))
     name = models.CharField(_("证书名称"), max_length=100)
@@ -133,6 +237,8 @@ class Certificate(models.Model):
     issuance_note = models.CharField(_("发证范围说明"), max_length=200, blank=True, help_text=_("例如 仅部分地区颁发"))
     order = models.PositiveIntegerField(_("顺序"), default=0)
 
+    objects = CertificateManager()
+
     class Meta:
         verbose_name = _("证书")
         verbose_name_plural = _("证书")
@@ -140,6 +246,9 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.short_name or self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
 
     @property
     def everyday_name_list(self) -> list[str]:
@@ -171,15 +280,57 @@ class Step(models.Model):
         return f"{self.certificate}:{self.name}"
 
 
+class Period(models.Model):
+    """From a first day to a last day, both inclusive; a row may replace an older row of another notice.
+
+    Publishing a replacement ends the replaced row the day before the
+    replacement starts; withdrawing or deleting it gives the replaced row back
+    its previous last day (recognition.timeline).
+    """
+
+    valid_from = models.DateField(_("施行日期"), help_text=_("本条开始适用的第一天"))
+    valid_until = models.DateField(
+        _("最后适用日"), null=True, blank=True, help_text=_("本条适用的最后一天(含当日);仍然有效时留空。")
+    )
+    replaces = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name=_("取代"),
+        help_text=_("另一份通知中被本条取代的那一条。本条发布后,那一条的最后适用日自动设为本条施行日期的前一天。"),
+    )
+    # What the replaced row's last day was before this row ended it, to give it back.
+    ended_replaced = models.BooleanField(_("已终止被取代的一条"), default=False, editable=False)
+    replaced_until = models.DateField(_("被取代一条原来的最后适用日"), null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def clean_period(self, errors: dict) -> None:
+        if self.valid_until and self.valid_from and self.valid_until < self.valid_from:
+            errors["valid_until"] = _("最后适用日不能早于施行日期。")
+        if self.replaces_id:
+            if self.pk and self.replaces_id == self.pk:
+                errors["replaces"] = _("不能取代自己。")
+            elif self.notice_id and self.replaces.notice_id == self.notice_id:
+                errors["replaces"] = _("只能取代另一份通知中的一条;同一通知中的规则请直接修改。")
+            elif self.valid_from and self.replaces.valid_from >= self.valid_from:
+                errors["replaces"] = _("被取代的一条必须早于本条开始施行(它的施行日期早于本条)。")
+
+
 class RecognitionRuleQuerySet(models.QuerySet):
     def published(self):
         """Rules the public sees: published, under a published notice."""
         return self.filter(publication=Publication.PUBLISHED, notice__publication=Publication.PUBLISHED)
 
 
-class RecognitionRule(models.Model):
+class RecognitionRule(Period):
     notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="rules", verbose_name=_("通知"))
-    serial = models.PositiveIntegerField(_("附件序号"))
+    serial = models.PositiveIntegerField(
+        _("序号"), help_text=_("通知附件中的序号;通知没有附件时为本通知中规则的顺序号")
+    )
     held = models.ForeignKey(
         Certificate, on_delete=models.PROTECT, related_name="outgoing_rules", verbose_name=_("持有证书")
     )
@@ -197,8 +348,6 @@ class RecognitionRule(models.Model):
     remaining = models.ManyToManyField(Step, related_name="remaining_in", verbose_name=_("仍须参加的环节"))
     clause = models.ForeignKey(Clause, on_delete=models.PROTECT, related_name="rules", verbose_name=_("依据条款"))
     quote = models.TextField(_("依据原文"), help_text=_("条款中规定这一行的原句"))
-    valid_from = models.DateField(_("施行日期"))
-    valid_until = models.DateField(_("失效日期"), null=True, blank=True, help_text=_("被新通知取代时填写"))
     publication = models.CharField(_("发布状态"), max_length=16, choices=Publication.choices, default=Publication.DRAFT)
 
     objects = RecognitionRuleQuerySet.as_manager()
@@ -226,13 +375,9 @@ class RecognitionRule(models.Model):
             errors["target"] = _("持有证书和申请证书不能是同一种证书。")
         if self.clause_id and self.notice_id and self.clause.notice_id != self.notice_id:
             errors["clause"] = _("依据条款必须是本通知中的条款。")
-        if self.valid_until and self.valid_from and self.valid_until < self.valid_from:
-            errors["valid_until"] = _("失效日期不能早于施行日期。")
+        self.clean_period(errors)
         if errors:
             raise ValidationError(errors)
-
-    def in_force_on(self, day) -> bool:
-        return self.valid_from <= day and (self.valid_until is None or day < self.valid_until)
 
 
 class Condition(models.Model):
@@ -256,7 +401,7 @@ class Condition(models.Model):
         return self.text
 
 
-class LevelEquivalence(models.Model):
+class LevelEquivalence(Period):
     notice = models.ForeignKey(
         Notice, on_delete=models.PROTECT, related_name="level_equivalences", verbose_name=_("通知")
     )
@@ -270,8 +415,6 @@ class LevelEquivalence(models.Model):
     )
     clause = models.ForeignKey(Clause, on_delete=models.PROTECT, related_name="level_rules", verbose_name=_("依据条款"))
     quote = models.TextField(_("依据原文"))
-    valid_from = models.DateField(_("施行日期"))
-    valid_until = models.DateField(_("失效日期"), null=True, blank=True)
     publication = models.CharField(_("发布状态"), max_length=16, choices=Publication.choices, default=Publication.DRAFT)
 
     class Meta:
@@ -290,18 +433,27 @@ class LevelEquivalence(models.Model):
         return f"{self.certificate} 视同 {self.occupation}{self.deemed_level}"
 
     def clean(self) -> None:
+        errors = {}
         if self.deemed_level_id and self.eligible_level_id and self.eligible_level.number >= self.deemed_level.number:
-            raise ValidationError(
-                {"eligible_level": _("可报名的等级必须高于视同达到的等级(例如视同五级,可报名四级)。")}
-            )
+            errors["eligible_level"] = _("可报名的等级必须高于视同达到的等级(例如视同五级,可报名四级)。")
         if self.clause_id and self.notice_id and self.clause.notice_id != self.notice_id:
-            raise ValidationError({"clause": _("依据条款必须是本通知中的条款。")})
+            errors["clause"] = _("依据条款必须是本通知中的条款。")
+        self.clean_period(errors)
+        if errors:
+            raise ValidationError(errors)
+
+
+class ProvinceManager(models.Manager):
+    def get_by_natural_key(self, code: str) -> Province:
+        return self.get(code=code)
 
 
 class Province(models.Model):
     code = models.CharField(_("代码"), max_length=2, unique=True, help_text=_("GB/T 2260 前两位;新疆生产建设兵团为 66"))
     name = models.CharField(_("名称"), max_length=20)
     order = models.PositiveIntegerField(_("顺序"), default=0)
+
+    objects = ProvinceManager()
 
     class Meta:
         verbose_name = _("省级地区")
@@ -310,6 +462,9 @@ class Province(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
 
 
 class Issuance(models.Model):

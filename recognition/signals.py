@@ -44,5 +44,5 @@ def connect() -> None:
     for model in VERSIONED_MODELS:
         post_save.connect(bump_data_version, sender=model, dispatch_uid=f"version-save-{model.__name__}")
         post_delete.connect(bump_data_version, sender=model, dispatch_uid=f"version-delete-{model.__name__}")
-    for field in (models.RecognitionRule.waived, models.RecognitionRule.remaining):
+    for field in (models.RecognitionRule.waived, models.RecognitionRule.remaining, models.Notice.scope):
         m2m_changed.connect(bump_on_m2m_change, sender=field.through, dispatch_uid=f"version-m2m-{field.field.name}")

@@ -240,7 +240,7 @@ def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
             short_title=notice.short_title,
             issuers=tuple(notice.issuer_list),
             issued_on=notice.issued_on,
-            legal_status=notice.legal_status,
+            legal_status=notice.status_note or "现行有效",
             attachment_title=notice.attachment_title,
             published=notice.publication == PUBLISHED,
         )

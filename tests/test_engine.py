@@ -205,8 +205,9 @@ def test_rules_apply_only_between_their_dates(book):
     ended = replace(row, valid_until=date(2026, 6, 1))
     later = replace(next(rule for rule in book.rules if rule.serial == 2), valid_from=date(2027, 1, 1))
     dated = replace(book, rules=(ended, later))
-    assert engine.lookup(dated, [LOW], on=date(2026, 5, 31)).targets == (B_ELEC,)
-    assert engine.lookup(dated, [LOW], on=date(2026, 6, 1)).targets == ()
+    # valid_until is the last day the rule applies, inclusive.
+    assert engine.lookup(dated, [LOW], on=date(2026, 6, 1)).targets == (B_ELEC,)
+    assert engine.lookup(dated, [LOW], on=date(2026, 6, 2)).targets == ()
     assert engine.lookup(dated, [HIGH], on=date(2026, 12, 31)).targets == ()
     assert engine.lookup(dated, [HIGH], on=date(2027, 1, 1)).targets == (B_ELEC,)
 

@@ -6,288 +6,571 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='DataVersion',
+            name="DataVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('revision', models.PositiveBigIntegerField(default=0)),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("revision", models.PositiveBigIntegerField(default=0)),
+                ("changed_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'verbose_name': '数据版本',
-                'verbose_name_plural': '数据版本',
+                "verbose_name": "数据版本",
+                "verbose_name_plural": "数据版本",
             },
         ),
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=40, unique=True, verbose_name='标识')),
-                ('name', models.CharField(help_text='例如 应急管理部门', max_length=60, verbose_name='名称')),
-                ('ministry', models.CharField(blank=True, help_text='例如 应急管理部', max_length=60, verbose_name='国务院部门')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='顺序')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=40, unique=True, verbose_name="标识")),
+                ("name", models.CharField(help_text="例如 应急管理部门", max_length=60, verbose_name="名称")),
+                (
+                    "ministry",
+                    models.CharField(blank=True, help_text="例如 应急管理部", max_length=60, verbose_name="国务院部门"),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="顺序")),
             ],
             options={
-                'verbose_name': '发证部门',
-                'verbose_name_plural': '发证部门',
-                'ordering': ['order', 'name'],
+                "verbose_name": "发证部门",
+                "verbose_name_plural": "发证部门",
+                "ordering": ["order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Notice',
+            name="Notice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=64, unique=True, verbose_name='文号')),
-                ('title', models.CharField(max_length=300, verbose_name='标题')),
-                ('short_title', models.CharField(blank=True, max_length=100, verbose_name='简称')),
-                ('issuers', models.TextField(help_text='每行一个', verbose_name='发文机关')),
-                ('addressees', models.TextField(blank=True, verbose_name='主送')),
-                ('issued_on', models.DateField(verbose_name='发布日期')),
-                ('legal_status', models.CharField(default='全文有效', max_length=32, verbose_name='效力状态')),
-                ('source_name', models.CharField(blank=True, max_length=200, verbose_name='来源')),
-                ('source_url', models.URLField(blank=True, verbose_name='来源网址')),
-                ('attachment_title', models.CharField(blank=True, max_length=200, verbose_name='附件名称')),
-                ('publication', models.CharField(choices=[('draft', '草稿(仅工作人员可见)'), ('published', '已发布')], default='draft', max_length=16, verbose_name='发布状态')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.CharField(max_length=64, unique=True, verbose_name="文号")),
+                ("title", models.CharField(max_length=300, verbose_name="标题")),
+                ("short_title", models.CharField(blank=True, max_length=100, verbose_name="简称")),
+                ("issuers", models.TextField(help_text="每行一个", verbose_name="发文机关")),
+                ("addressees", models.TextField(blank=True, verbose_name="主送")),
+                ("issued_on", models.DateField(verbose_name="发布日期")),
+                ("legal_status", models.CharField(default="全文有效", max_length=32, verbose_name="效力状态")),
+                ("source_name", models.CharField(blank=True, max_length=200, verbose_name="来源")),
+                ("source_url", models.URLField(blank=True, verbose_name="来源网址")),
+                ("attachment_title", models.CharField(blank=True, max_length=200, verbose_name="附件名称")),
+                (
+                    "publication",
+                    models.CharField(
+                        choices=[("draft", "草稿(仅工作人员可见)"), ("published", "已发布")],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="发布状态",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '通知',
-                'verbose_name_plural': '通知',
-                'ordering': ['-issued_on', 'number'],
+                "verbose_name": "通知",
+                "verbose_name_plural": "通知",
+                "ordering": ["-issued_on", "number"],
             },
         ),
         migrations.CreateModel(
-            name='Occupation',
+            name="Occupation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=40, unique=True, verbose_name='职业(工种)')),
-                ('code', models.CharField(blank=True, max_length=20, verbose_name='职业编码')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=40, unique=True, verbose_name="职业(工种)")),
+                ("code", models.CharField(blank=True, max_length=20, verbose_name="职业编码")),
             ],
             options={
-                'verbose_name': '职业',
-                'verbose_name_plural': '职业',
-                'ordering': ['code', 'name'],
+                "verbose_name": "职业",
+                "verbose_name_plural": "职业",
+                "ordering": ["code", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Province',
+            name="Province",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='GB/T 2260 前两位;新疆生产建设兵团为 66', max_length=2, unique=True, verbose_name='代码')),
-                ('name', models.CharField(max_length=20, verbose_name='名称')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='顺序')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="GB/T 2260 前两位;新疆生产建设兵团为 66",
+                        max_length=2,
+                        unique=True,
+                        verbose_name="代码",
+                    ),
+                ),
+                ("name", models.CharField(max_length=20, verbose_name="名称")),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="顺序")),
             ],
             options={
-                'verbose_name': '省级地区',
-                'verbose_name_plural': '省级地区',
-                'ordering': ['order', 'code'],
+                "verbose_name": "省级地区",
+                "verbose_name_plural": "省级地区",
+                "ordering": ["order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='SkillLevel',
+            name="SkillLevel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(help_text='5 为五级(最低),1 为一级(最高)', unique=True, verbose_name='等级')),
-                ('label', models.CharField(help_text='例如 五级', max_length=10, verbose_name='级别')),
-                ('title', models.CharField(help_text='例如 初级工', max_length=10, verbose_name='名称')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "number",
+                    models.PositiveSmallIntegerField(
+                        help_text="5 为五级(最低),1 为一级(最高)", unique=True, verbose_name="等级"
+                    ),
+                ),
+                ("label", models.CharField(help_text="例如 五级", max_length=10, verbose_name="级别")),
+                ("title", models.CharField(help_text="例如 初级工", max_length=10, verbose_name="名称")),
             ],
             options={
-                'verbose_name': '技能等级',
-                'verbose_name_plural': '技能等级',
-                'ordering': ['-number'],
+                "verbose_name": "技能等级",
+                "verbose_name_plural": "技能等级",
+                "ordering": ["-number"],
             },
         ),
         migrations.CreateModel(
-            name='Certificate',
+            name="Certificate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(help_text='网址和接口使用,发布后不要修改', max_length=60, unique=True, verbose_name='标识')),
-                ('name', models.CharField(max_length=100, verbose_name='证书名称')),
-                ('short_name', models.CharField(max_length=40, verbose_name='简称')),
-                ('family', models.CharField(max_length=100, verbose_name='证书类别')),
-                ('everyday_names', models.CharField(blank=True, help_text='工人常用的叫法,用顿号或逗号分隔,例如 电工证、上岗证', max_length=200, verbose_name='俗称')),
-                ('issuance_note', models.CharField(blank=True, help_text='例如 仅部分地区颁发', max_length=200, verbose_name='发证范围说明')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='顺序')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='certificates', to='recognition.department', verbose_name='发证部门')),
-                ('occupation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='certificates', to='recognition.occupation', verbose_name='对应职业')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="网址和接口使用,发布后不要修改", max_length=60, unique=True, verbose_name="标识"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="证书名称")),
+                ("short_name", models.CharField(max_length=40, verbose_name="简称")),
+                ("family", models.CharField(max_length=100, verbose_name="证书类别")),
+                (
+                    "everyday_names",
+                    models.CharField(
+                        blank=True,
+                        help_text="工人常用的叫法,用顿号或逗号分隔,例如 电工证、上岗证",
+                        max_length=200,
+                        verbose_name="俗称",
+                    ),
+                ),
+                (
+                    "issuance_note",
+                    models.CharField(
+                        blank=True, help_text="例如 仅部分地区颁发", max_length=200, verbose_name="发证范围说明"
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="顺序")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="certificates",
+                        to="recognition.department",
+                        verbose_name="发证部门",
+                    ),
+                ),
+                (
+                    "occupation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="certificates",
+                        to="recognition.occupation",
+                        verbose_name="对应职业",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '证书',
-                'verbose_name_plural': '证书',
-                'ordering': ['order', 'slug'],
+                "verbose_name": "证书",
+                "verbose_name_plural": "证书",
+                "ordering": ["order", "slug"],
             },
         ),
         migrations.CreateModel(
-            name='Clause',
+            name="Clause",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(verbose_name='顺序')),
-                ('anchor', models.SlugField(help_text='网址中 # 后的英文标识,例如 s1-2 表示一、(二)', max_length=32, verbose_name='锚点')),
-                ('numbering', models.CharField(blank=True, help_text='例如 一、 或 (一)', max_length=16, verbose_name='编号')),
-                ('heading', models.CharField(blank=True, max_length=200, verbose_name='小标题')),
-                ('text', models.TextField(blank=True, verbose_name='正文')),
-                ('level', models.PositiveSmallIntegerField(default=1, help_text='1 为一级标题,2 为其下的条目', verbose_name='层级')),
-                ('notice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='clauses', to='recognition.notice', verbose_name='通知')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("order", models.PositiveIntegerField(verbose_name="顺序")),
+                (
+                    "anchor",
+                    models.SlugField(
+                        help_text="网址中 # 后的英文标识,例如 s1-2 表示一、(二)", max_length=32, verbose_name="锚点"
+                    ),
+                ),
+                (
+                    "numbering",
+                    models.CharField(blank=True, help_text="例如 一、 或 (一)", max_length=16, verbose_name="编号"),
+                ),
+                ("heading", models.CharField(blank=True, max_length=200, verbose_name="小标题")),
+                ("text", models.TextField(blank=True, verbose_name="正文")),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        default=1, help_text="1 为一级标题,2 为其下的条目", verbose_name="层级"
+                    ),
+                ),
+                (
+                    "notice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="clauses",
+                        to="recognition.notice",
+                        verbose_name="通知",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '条款',
-                'verbose_name_plural': '条款',
-                'ordering': ['notice', 'order'],
+                "verbose_name": "条款",
+                "verbose_name_plural": "条款",
+                "ordering": ["notice", "order"],
             },
         ),
         migrations.CreateModel(
-            name='Issuance',
+            name="Issuance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('unknown', '未知'), ('issued', '颁发'), ('not-issued', '不颁发')], default='unknown', max_length=16, verbose_name='是否颁发')),
-                ('source', models.CharField(blank=True, max_length=200, verbose_name='信息来源')),
-                ('certificate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='issuances', to='recognition.certificate', verbose_name='证书')),
-                ('province', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='issuances', to='recognition.province', verbose_name='地区')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("unknown", "未知"), ("issued", "颁发"), ("not-issued", "不颁发")],
+                        default="unknown",
+                        max_length=16,
+                        verbose_name="是否颁发",
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=200, verbose_name="信息来源")),
+                (
+                    "certificate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="issuances",
+                        to="recognition.certificate",
+                        verbose_name="证书",
+                    ),
+                ),
+                (
+                    "province",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="issuances",
+                        to="recognition.province",
+                        verbose_name="地区",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '地区发证情况',
-                'verbose_name_plural': '地区发证情况',
-                'ordering': ['province', 'certificate'],
+                "verbose_name": "地区发证情况",
+                "verbose_name_plural": "地区发证情况",
+                "ordering": ["province", "certificate"],
             },
         ),
         migrations.CreateModel(
-            name='RecognitionRule',
+            name="RecognitionRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('serial', models.PositiveIntegerField(verbose_name='附件序号')),
-                ('apply_to_detail', models.CharField(blank=True, help_text='例如 颁发建筑焊工特种作业操作证地区的住房城乡建设主管部门', max_length=120, verbose_name='受理部门说明')),
-                ('quote', models.TextField(help_text='条款中规定这一行的原句', verbose_name='依据原文')),
-                ('valid_from', models.DateField(verbose_name='施行日期')),
-                ('valid_until', models.DateField(blank=True, help_text='被新通知取代时填写', null=True, verbose_name='失效日期')),
-                ('publication', models.CharField(choices=[('draft', '草稿(仅工作人员可见)'), ('published', '已发布')], default='draft', max_length=16, verbose_name='发布状态')),
-                ('apply_to', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='recognition.department', verbose_name='受理部门')),
-                ('clause', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rules', to='recognition.clause', verbose_name='依据条款')),
-                ('held', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='outgoing_rules', to='recognition.certificate', verbose_name='持有证书')),
-                ('notice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rules', to='recognition.notice', verbose_name='通知')),
-                ('target', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='incoming_rules', to='recognition.certificate', verbose_name='申请证书')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("serial", models.PositiveIntegerField(verbose_name="附件序号")),
+                (
+                    "apply_to_detail",
+                    models.CharField(
+                        blank=True,
+                        help_text="例如 颁发建筑焊工特种作业操作证地区的住房城乡建设主管部门",
+                        max_length=120,
+                        verbose_name="受理部门说明",
+                    ),
+                ),
+                ("quote", models.TextField(help_text="条款中规定这一行的原句", verbose_name="依据原文")),
+                ("valid_from", models.DateField(verbose_name="施行日期")),
+                (
+                    "valid_until",
+                    models.DateField(blank=True, help_text="被新通知取代时填写", null=True, verbose_name="失效日期"),
+                ),
+                (
+                    "publication",
+                    models.CharField(
+                        choices=[("draft", "草稿(仅工作人员可见)"), ("published", "已发布")],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="发布状态",
+                    ),
+                ),
+                (
+                    "apply_to",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="recognition.department",
+                        verbose_name="受理部门",
+                    ),
+                ),
+                (
+                    "clause",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rules",
+                        to="recognition.clause",
+                        verbose_name="依据条款",
+                    ),
+                ),
+                (
+                    "held",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="outgoing_rules",
+                        to="recognition.certificate",
+                        verbose_name="持有证书",
+                    ),
+                ),
+                (
+                    "notice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rules",
+                        to="recognition.notice",
+                        verbose_name="通知",
+                    ),
+                ),
+                (
+                    "target",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="incoming_rules",
+                        to="recognition.certificate",
+                        verbose_name="申请证书",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '互认规则',
-                'verbose_name_plural': '互认规则',
-                'ordering': ['notice', 'serial'],
+                "verbose_name": "互认规则",
+                "verbose_name_plural": "互认规则",
+                "ordering": ["notice", "serial"],
             },
         ),
         migrations.CreateModel(
-            name='Condition',
+            name="Condition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='顺序')),
-                ('text', models.CharField(max_length=200, verbose_name='条件')),
-                ('kind', models.CharField(choices=[('stated', '需本人确认(网站无法判断)'), ('target-issued-in-region', '申请地区颁发所申请的证书')], default='stated', max_length=32, verbose_name='判断方式')),
-                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conditions', to='recognition.recognitionrule', verbose_name='规则')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="顺序")),
+                ("text", models.CharField(max_length=200, verbose_name="条件")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("stated", "需本人确认(网站无法判断)"),
+                            ("target-issued-in-region", "申请地区颁发所申请的证书"),
+                        ],
+                        default="stated",
+                        max_length=32,
+                        verbose_name="判断方式",
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conditions",
+                        to="recognition.recognitionrule",
+                        verbose_name="规则",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '适用条件',
-                'verbose_name_plural': '适用条件',
-                'ordering': ['rule', 'order', 'pk'],
+                "verbose_name": "适用条件",
+                "verbose_name_plural": "适用条件",
+                "ordering": ["rule", "order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ReferenceFact',
+            name="ReferenceFact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='顺序')),
-                ('topic', models.CharField(help_text='例如 有效期、查询核验', max_length=40, verbose_name='事项')),
-                ('text', models.TextField(verbose_name='内容')),
-                ('source', models.CharField(max_length=200, verbose_name='来源')),
-                ('url', models.URLField(blank=True, verbose_name='网址')),
-                ('confidence', models.CharField(choices=[('high', '高'), ('medium', '中'), ('low', '低(待核实,不公开)')], max_length=8, verbose_name='可信度')),
-                ('certificate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reference_facts', to='recognition.certificate', verbose_name='证书')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="顺序")),
+                ("topic", models.CharField(help_text="例如 有效期、查询核验", max_length=40, verbose_name="事项")),
+                ("text", models.TextField(verbose_name="内容")),
+                ("source", models.CharField(max_length=200, verbose_name="来源")),
+                ("url", models.URLField(blank=True, verbose_name="网址")),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[("high", "高"), ("medium", "中"), ("low", "低(待核实,不公开)")],
+                        max_length=8,
+                        verbose_name="可信度",
+                    ),
+                ),
+                (
+                    "certificate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reference_facts",
+                        to="recognition.certificate",
+                        verbose_name="证书",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '参考信息',
-                'verbose_name_plural': '参考信息',
-                'ordering': ['certificate', 'order'],
+                "verbose_name": "参考信息",
+                "verbose_name_plural": "参考信息",
+                "ordering": ["certificate", "order"],
             },
         ),
         migrations.CreateModel(
-            name='LevelEquivalence',
+            name="LevelEquivalence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quote', models.TextField(verbose_name='依据原文')),
-                ('valid_from', models.DateField(verbose_name='施行日期')),
-                ('valid_until', models.DateField(blank=True, null=True, verbose_name='失效日期')),
-                ('publication', models.CharField(choices=[('draft', '草稿(仅工作人员可见)'), ('published', '已发布')], default='draft', max_length=16, verbose_name='发布状态')),
-                ('certificate', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='level_equivalences', to='recognition.certificate', verbose_name='持有证书')),
-                ('clause', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='level_rules', to='recognition.clause', verbose_name='依据条款')),
-                ('notice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='level_equivalences', to='recognition.notice', verbose_name='通知')),
-                ('occupation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='recognition.occupation', verbose_name='职业')),
-                ('deemed_level', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='recognition.skilllevel', verbose_name='视同达到')),
-                ('eligible_level', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='recognition.skilllevel', verbose_name='可报名认定')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("quote", models.TextField(verbose_name="依据原文")),
+                ("valid_from", models.DateField(verbose_name="施行日期")),
+                ("valid_until", models.DateField(blank=True, null=True, verbose_name="失效日期")),
+                (
+                    "publication",
+                    models.CharField(
+                        choices=[("draft", "草稿(仅工作人员可见)"), ("published", "已发布")],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="发布状态",
+                    ),
+                ),
+                (
+                    "certificate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="level_equivalences",
+                        to="recognition.certificate",
+                        verbose_name="持有证书",
+                    ),
+                ),
+                (
+                    "clause",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="level_rules",
+                        to="recognition.clause",
+                        verbose_name="依据条款",
+                    ),
+                ),
+                (
+                    "notice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="level_equivalences",
+                        to="recognition.notice",
+                        verbose_name="通知",
+                    ),
+                ),
+                (
+                    "occupation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="recognition.occupation",
+                        verbose_name="职业",
+                    ),
+                ),
+                (
+                    "deemed_level",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="recognition.skilllevel",
+                        verbose_name="视同达到",
+                    ),
+                ),
+                (
+                    "eligible_level",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="recognition.skilllevel",
+                        verbose_name="可报名认定",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '等级比照',
-                'verbose_name_plural': '等级比照',
-                'ordering': ['notice', 'certificate__order'],
+                "verbose_name": "等级比照",
+                "verbose_name_plural": "等级比照",
+                "ordering": ["notice", "certificate__order"],
             },
         ),
         migrations.CreateModel(
-            name='Step',
+            name="Step",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(verbose_name='顺序')),
-                ('name', models.CharField(max_length=60, verbose_name='环节名称')),
-                ('kind', models.CharField(choices=[('training', '培训'), ('exam', '考试/考核')], default='exam', max_length=16, verbose_name='类型')),
-                ('part_of', models.CharField(blank=True, help_text='例如 安全技术考试', max_length=60, verbose_name='所属')),
-                ('certificate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='recognition.certificate', verbose_name='证书')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("order", models.PositiveIntegerField(verbose_name="顺序")),
+                ("name", models.CharField(max_length=60, verbose_name="环节名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("training", "培训"), ("exam", "考试/考核")],
+                        default="exam",
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "part_of",
+                    models.CharField(blank=True, help_text="例如 安全技术考试", max_length=60, verbose_name="所属"),
+                ),
+                (
+                    "certificate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="steps",
+                        to="recognition.certificate",
+                        verbose_name="证书",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '取证环节',
-                'verbose_name_plural': '取证环节',
-                'ordering': ['certificate', 'order'],
+                "verbose_name": "取证环节",
+                "verbose_name_plural": "取证环节",
+                "ordering": ["certificate", "order"],
             },
         ),
         migrations.AddField(
-            model_name='recognitionrule',
-            name='remaining',
-            field=models.ManyToManyField(related_name='remaining_in', to='recognition.step', verbose_name='仍须参加的环节'),
+            model_name="recognitionrule",
+            name="remaining",
+            field=models.ManyToManyField(
+                related_name="remaining_in", to="recognition.step", verbose_name="仍须参加的环节"
+            ),
         ),
         migrations.AddField(
-            model_name='recognitionrule',
-            name='waived',
-            field=models.ManyToManyField(related_name='waived_by', to='recognition.step', verbose_name='免予的环节'),
+            model_name="recognitionrule",
+            name="waived",
+            field=models.ManyToManyField(related_name="waived_by", to="recognition.step", verbose_name="免予的环节"),
         ),
         migrations.AddConstraint(
-            model_name='clause',
-            constraint=models.UniqueConstraint(fields=('notice', 'anchor'), name='clause_anchor_unique_per_notice'),
+            model_name="clause",
+            constraint=models.UniqueConstraint(fields=("notice", "anchor"), name="clause_anchor_unique_per_notice"),
         ),
         migrations.AddConstraint(
-            model_name='clause',
-            constraint=models.UniqueConstraint(fields=('notice', 'order'), name='clause_order_unique_per_notice'),
+            model_name="clause",
+            constraint=models.UniqueConstraint(fields=("notice", "order"), name="clause_order_unique_per_notice"),
         ),
         migrations.AddConstraint(
-            model_name='issuance',
-            constraint=models.UniqueConstraint(fields=('province', 'certificate'), name='one_issuance_per_province_certificate'),
+            model_name="issuance",
+            constraint=models.UniqueConstraint(
+                fields=("province", "certificate"), name="one_issuance_per_province_certificate"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='levelequivalence',
-            constraint=models.UniqueConstraint(condition=models.Q(('publication', 'published')), fields=('notice', 'certificate', 'occupation'), name='one_published_level_per_certificate_per_notice'),
+            model_name="levelequivalence",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("publication", "published")),
+                fields=("notice", "certificate", "occupation"),
+                name="one_published_level_per_certificate_per_notice",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='step',
-            constraint=models.UniqueConstraint(fields=('certificate', 'name'), name='step_name_unique_per_certificate'),
+            model_name="step",
+            constraint=models.UniqueConstraint(fields=("certificate", "name"), name="step_name_unique_per_certificate"),
         ),
         migrations.AddConstraint(
-            model_name='recognitionrule',
-            constraint=models.UniqueConstraint(fields=('notice', 'serial'), name='rule_serial_unique_per_notice'),
+            model_name="recognitionrule",
+            constraint=models.UniqueConstraint(fields=("notice", "serial"), name="rule_serial_unique_per_notice"),
         ),
         migrations.AddConstraint(
-            model_name='recognitionrule',
-            constraint=models.UniqueConstraint(condition=models.Q(('publication', 'published')), fields=('notice', 'held', 'target'), name='one_published_rule_per_pair_per_notice'),
+            model_name="recognitionrule",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("publication", "published")),
+                fields=("notice", "held", "target"),
+                name="one_published_rule_per_pair_per_notice",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recognitionrule',
-            constraint=models.CheckConstraint(condition=models.Q(('held', models.F('target')), _negated=True), name='rule_held_differs_from_target'),
+            model_name="recognitionrule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("held", models.F("target")), _negated=True), name="rule_held_differs_from_target"
+            ),
         ),
     ]

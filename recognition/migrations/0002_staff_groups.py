@@ -1,4 +1,8 @@
-"""The two staff groups (recognition.roles), so that they exist on every install.
+"""The two staff groups, so that they exist on every install.
+
+Frozen: the groups and permissions as they were when this migration was
+written, not as recognition.roles lists them today. A model added later gets
+its permissions through a migration of its own.
 
 Permissions are normally created after all migrations have run; this
 migration creates the recognition app's permissions first so that it works on
@@ -8,7 +12,35 @@ an empty database.
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from recognition.roles import ACTIONS, set_up_groups
+MODELS = (
+    "notice",
+    "clause",
+    "department",
+    "occupation",
+    "skilllevel",
+    "certificate",
+    "step",
+    "recognitionrule",
+    "condition",
+    "levelequivalence",
+    "province",
+    "issuance",
+    "referencefact",
+)
+ACTIONS = {"规则编辑": ("add", "change", "delete", "view"), "查看": ("view",)}
+
+
+def set_up_groups(group_model, permission_model, using):
+    for name, actions in ACTIONS.items():
+        wanted = {f"{action}_{model}" for model in MODELS for action in actions}
+        permissions = permission_model.objects.using(using).filter(
+            content_type__app_label="recognition", codename__in=wanted
+        )
+        missing = wanted - set(permissions.values_list("codename", flat=True))
+        if missing:
+            raise RuntimeError(f"permissions missing for the {name} group: {sorted(missing)}")
+        group, _ = group_model.objects.using(using).get_or_create(name=name)
+        group.permissions.set(permissions)
 
 
 def create_groups(apps, schema_editor):
