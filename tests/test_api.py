@@ -44,7 +44,11 @@ def test_lookup_shape(client):
         "waived": ["安全作业培训"],
         "remaining": ["安全技术理论考核", "安全操作技能考核"],
         "conditions": [
-            {"text": "所持熔化焊接与热切割作业特种作业操作证是应急管理部门颁发的合法有效证书", "kind": "stated", "met": None},
+            {
+                "text": "所持熔化焊接与热切割作业特种作业操作证是应急管理部门颁发的合法有效证书",
+                "kind": "stated",
+                "met": None,
+            },
             {
                 "text": "申请地区的住房城乡建设主管部门颁发建筑焊工特种作业操作证",
                 "kind": "target-issued-in-region",
