@@ -164,7 +164,7 @@ def describe_lookup(book: RuleBook, result: engine.LookupResult) -> dict:
         for target in result.targets
     ]
     held_set = set(result.held)
-    current_pairs = {(r.rule.held, r.rule.target) for r in result.recognitions}
+    current_pairs = {(r.rule.held, r.rule.target) for r in result.recognitions if not r.excluded}
     # An ended rule is told only for a pair that nothing replaced on the day asked about.
     ended = [rule_view(book, r.rule, r, on) for r in result.ended if (r.rule.held, r.rule.target) not in current_pairs]
     upcoming = [rule_view(book, r.rule, r, on) for r in result.upcoming]
