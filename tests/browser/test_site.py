@@ -123,7 +123,7 @@ def test_print_shows_what_a_printed_result_needs(site, page):
     for needed in [
         "人社厅发〔2026〕1号",
         "熔化焊接与热切割作业特种作业操作证",
-        "查询日期",
+        "打印日期",
         "规则版本",
         "本页网址",
         "为准",
