@@ -11,6 +11,7 @@ readable message.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 
 from django import forms
@@ -26,6 +27,7 @@ from recognition.models import (
     Step,
 )
 from recognition.protection import rules_using_steps, step_in_use_message
+from recognition.timeline import overlap_message, overlapping_rows
 
 
 def step_label(step: Step) -> str:
@@ -46,9 +48,25 @@ def rule_problems(
     publication: str | None,
     waived: Iterable[Step],
     remaining: Iterable[Step],
+    clause: Clause | None = None,
+    valid_from: datetime.date | None = None,
+    valid_until: datetime.date | None = None,
+    replaces: RecognitionRule | None = None,
 ) -> dict[str, list[str]]:
     """What is wrong with a rule, as {field: [message for staff]}; empty if nothing."""
     errors: dict[str, list[str]] = {}
+    period_problems(
+        errors,
+        RecognitionRule,
+        pk=pk,
+        notice=notice,
+        pair={"held": held, "target": target} if held is not None and target is not None else None,
+        publication=publication,
+        clause=clause,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        replaces=replaces,
+    )
     waived, remaining = list(waived), list(remaining)
     if not waived:
         errors.setdefault("waived", []).append("请至少选择一个免予的环节:没有免予环节的规则不减免任何东西。")
@@ -82,6 +100,106 @@ def rule_problems(
                 "同一对证书在一份通知中只能有一条已发布的规则:请先把那一条设为草稿,或把这一条保存为草稿。"
             )
     return errors
+
+
+def clause_message(notice: Notice, clause: Clause) -> str:
+    choices = "、".join(c.label or c.anchor for c in notice.clauses.all()) if notice.pk else ""
+    return (
+        f"依据条款“{clause}”是通知 {clause.notice} 的条款,不是本条所属通知 {notice} 的。"
+        f"依据条款只能选本通知自己的条款{':' + choices if choices else ''}。"
+    )
+
+
+def period_problems(
+    errors: dict[str, list[str]],
+    model,
+    *,
+    pk: int | None,
+    notice: Notice | None,
+    pair: dict | None,
+    publication: str | None,
+    clause: Clause | None,
+    valid_from: datetime.date | None,
+    valid_until: datetime.date | None,
+    replaces=None,
+) -> None:
+    """The checks a rule and a level equivalence share: its own notice's clause, no overlap with another notice.
+
+    A published row may not state something for the same pair on a day and
+    in a region where another published row (of another notice) already
+    does, unless one replaces the other.
+    """
+    if notice is not None and clause is not None and clause.notice_id != notice.pk:
+        errors.setdefault("clause", []).append(clause_message(notice, clause))
+    if (
+        publication == Publication.PUBLISHED
+        and notice is not None
+        and pair is not None
+        and valid_from is not None
+        and (valid_until is None or valid_until >= valid_from)
+    ):
+        rows = overlapping_rows(
+            model,
+            pk=pk,
+            notice=notice,
+            pair=pair,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            replaces=replaces,
+        )
+        if rows:
+            errors.setdefault("replaces", []).append(overlap_message(rows))
+
+
+def level_problems(
+    *,
+    pk: int | None,
+    notice: Notice | None,
+    certificate: Certificate | None,
+    occupation,
+    publication: str | None,
+    clause: Clause | None = None,
+    valid_from: datetime.date | None = None,
+    valid_until: datetime.date | None = None,
+    replaces: LevelEquivalence | None = None,
+) -> dict[str, list[str]]:
+    """What is wrong with a level equivalence, as {field: [message for staff]}; empty if nothing."""
+    errors: dict[str, list[str]] = {}
+    period_problems(
+        errors,
+        LevelEquivalence,
+        pk=pk,
+        notice=notice,
+        pair={"certificate": certificate, "occupation": occupation}
+        if certificate is not None and occupation is not None
+        else None,
+        publication=publication,
+        clause=clause,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        replaces=replaces,
+    )
+    if publication == Publication.PUBLISHED and notice and certificate and occupation:
+        clash = (
+            LevelEquivalence.objects.exclude(pk=pk)
+            .filter(notice=notice, certificate=certificate, occupation=occupation)
+            .filter(publication=Publication.PUBLISHED)
+            .exists()
+        )
+        if clash:
+            errors.setdefault("publication", []).append(
+                f"通知 {notice} 中已有一条已发布的“{certificate}”视同{occupation}等级的规定。"
+                "同一证书同一职业只能有一条已发布的等级比照:请先把那一条设为草稿,或把这一条保存为草稿。"
+            )
+    return errors
+
+
+def add_problems(form: forms.ModelForm, problems: dict[str, list[str]]) -> None:
+    for name, messages in problems.items():
+        if name in form.errors:  # already refused, e.g. an unknown choice
+            continue
+        for message in messages:
+            form.add_error(name if name in form.fields else None, message)
 
 
 class StepCheckboxes(forms.CheckboxSelectMultiple):
@@ -143,7 +261,12 @@ def narrow_clauses(form: forms.ModelForm) -> None:
     if notice is None and Notice.objects.count() == 1:
         notice = Notice.objects.get().pk
     if notice is not None and "clause" in form.fields:
-        form.fields["clause"].queryset = Clause.objects.filter(notice=notice).select_related("notice")
+        field = form.fields["clause"]
+        field.queryset = Clause.objects.filter(notice=notice).select_related("notice")
+        field.error_messages["invalid_choice"] = (
+            "依据条款只能是本条所属通知自己的条款。列表只列出所选通知的条款;"
+            "换了通知时,请先保存,再从新通知的条款中选择。"
+        )
 
 
 class RecognitionRuleForm(forms.ModelForm):
@@ -174,12 +297,12 @@ class RecognitionRuleForm(forms.ModelForm):
             publication=data.get("publication"),
             waived=data.get("waived") or (),
             remaining=data.get("remaining") or (),
+            clause=data.get("clause"),
+            valid_from=data.get("valid_from"),
+            valid_until=data.get("valid_until"),
+            replaces=data.get("replaces"),
         )
-        for field, messages in problems.items():
-            if field in self.errors:  # already refused, e.g. an unknown choice
-                continue
-            for message in messages:
-                self.add_error(field, message)
+        add_problems(self, problems)
         return data
 
 
@@ -194,20 +317,18 @@ class LevelEquivalenceForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        notice, certificate, occupation = data.get("notice"), data.get("certificate"), data.get("occupation")
-        if data.get("publication") == Publication.PUBLISHED and notice and certificate and occupation:
-            clash = (
-                LevelEquivalence.objects.exclude(pk=self.instance.pk)
-                .filter(notice=notice, certificate=certificate, occupation=occupation)
-                .filter(publication=Publication.PUBLISHED)
-                .exists()
-            )
-            if clash:
-                self.add_error(
-                    "publication",
-                    f"通知 {notice} 中已有一条已发布的“{certificate}”视同{occupation}等级的规定。"
-                    "同一证书同一职业只能有一条已发布的等级比照:请先把那一条设为草稿,或把这一条保存为草稿。",
-                )
+        problems = level_problems(
+            pk=self.instance.pk,
+            notice=data.get("notice"),
+            certificate=data.get("certificate"),
+            occupation=data.get("occupation"),
+            publication=data.get("publication"),
+            clause=data.get("clause"),
+            valid_from=data.get("valid_from"),
+            valid_until=data.get("valid_until"),
+            replaces=data.get("replaces"),
+        )
+        add_problems(self, problems)
         return data
 
 
