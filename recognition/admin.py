@@ -11,11 +11,13 @@ from urllib.parse import urlencode
 import reversion
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Prefetch
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from import_export.admin import ImportExportMixin
@@ -23,7 +25,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 from reversion.admin import VersionAdmin
 
-from recognition import forms, history
+from recognition import forms, history, packages
 from recognition.models import (
     Certificate,
     Clause,
@@ -237,6 +239,79 @@ class NoticeAdmin(PublicationActions, StaffAdmin):
         extra_context = {"preview_url": preview_url(), **(extra_context or {})}
         return super().change_view(request, object_id, form_url, extra_context)
 
+    # A notice as a file (recognition.packages): import with a preview, export as JSON.
+
+    actions = [*PublicationActions.actions, "export_package"]
+    change_list_template = "admin/recognition/notice/change_list.html"  # reversion's, with the import link
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_import_package"
+        extra = [path("import-package/", self.admin_site.admin_view(self.import_package_view), name=name)]
+        return extra + super().get_urls()
+
+    def has_import_permission(self, request) -> bool:
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"may_import_package": self.has_import_permission(request), **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description="导出为通知文件(JSON)", permissions=["view"])
+    def export_package(self, request: HttpRequest, queryset):
+        if queryset.count() != 1:
+            messages.error(request, "请只选择一份通知导出:每个文件是一份通知。")
+            return None
+        notice = queryset.get()
+        response = HttpResponse(packages.dumps(notice), content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{notice.slug}.json"'
+        return response
+
+    def import_package_view(self, request: HttpRequest):
+        """Upload a package, see every change (or every reason it is refused), then confirm."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "从文件导入通知",
+            "replace": bool(request.POST.get("replace")),
+        }
+        if request.method == "POST":
+            confirmed = "confirm" in request.POST
+            try:
+                text = request.POST.get("package", "") if confirmed else self.uploaded_text(request)
+                data = packages.parse(text)
+                if confirmed:
+                    result = packages.load(
+                        data, replace=context["replace"], user=request.user, history_comment="从通知文件导入"
+                    )
+                    if result.action != "unchanged":
+                        notice = Notice.objects.get(number=result.number)
+                        self.log_change(request, notice, f"从通知文件导入({len(result.changes)} 项变化)")
+                    messages.success(request, self.outcome(result))
+                    return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+                context.update(result=packages.load(data, replace=context["replace"], dry_run=True), package=text)
+            except packages.PackageError as error:
+                context["problems"] = error.problems
+        return TemplateResponse(request, "admin/recognition/notice/import_package.html", context)
+
+    @staticmethod
+    def uploaded_text(request: HttpRequest) -> str:
+        upload = request.FILES.get("package_file")
+        if upload is None:
+            raise packages.PackageError(["请选择一个通知文件(.json)。"])
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise packages.PackageError(["文件不是 UTF-8 编码的文本。请另存为 UTF-8 后再上传。"]) from None
+
+    @staticmethod
+    def outcome(result: packages.Result) -> str:
+        if result.action == "unchanged":
+            return f"{result.number} 与文件完全相同,没有任何变化。"
+        verb = "导入" if result.action == "created" else "按文件替换了"
+        return f"已{verb} {result.number}({len(result.changes)} 项变化)。网站和接口立即按新数据回答。"
+
 
 # Reference lists.
 
@@ -401,7 +476,7 @@ class RecognitionRuleAdmin(RuleImportExport, PublicationActions, StaffAdmin):
         ("减免", {"fields": ["waived", "remaining"]}),
         ("受理", {"fields": ["apply_to", "apply_to_detail"]}),
         ("依据", {"fields": ["clause", "quote"]}),
-        ("有效期", {"fields": [("valid_from", "valid_until")]}),
+        ("有效期", {"fields": [("valid_from", "valid_until"), "replaces"]}),
     ]
 
     def get_queryset(self, request):
@@ -454,6 +529,10 @@ class RecognitionRuleAdmin(RuleImportExport, PublicationActions, StaffAdmin):
             publication=rule.publication,
             waived=rule.waived.all(),
             remaining=rule.remaining.all(),
+            clause=rule.clause,
+            valid_from=rule.valid_from,
+            valid_until=rule.valid_until,
+            replaces=rule.replaces,
         )
         return [message for messages_ in problems.values() for message in messages_]
 
@@ -469,20 +548,22 @@ class LevelEquivalenceAdmin(PublicationActions, StaffAdmin):
         (None, {"fields": ["notice", "certificate", "occupation", "publication"]}),
         ("等级", {"fields": ["deemed_level", "eligible_level"]}),
         ("依据", {"fields": ["clause", "quote"]}),
-        ("有效期", {"fields": [("valid_from", "valid_until")]}),
+        ("有效期", {"fields": [("valid_from", "valid_until"), "replaces"]}),
     ]
 
     def publication_problems(self, level: LevelEquivalence) -> list[str]:
-        clash = (
-            LevelEquivalence.objects.exclude(pk=level.pk)
-            .filter(notice=level.notice, certificate=level.certificate, occupation=level.occupation)
-            .filter(publication=Publication.PUBLISHED)
+        problems = forms.level_problems(
+            pk=level.pk,
+            notice=level.notice,
+            certificate=level.certificate,
+            occupation=level.occupation,
+            publication=level.publication,
+            clause=level.clause,
+            valid_from=level.valid_from,
+            valid_until=level.valid_until,
+            replaces=level.replaces,
         )
-        if clash.exists():
-            return [
-                f"同一通知中“{level.certificate}”视同{level.occupation}等级已有一条已发布的规定,请先把那一条设为草稿。"
-            ]
-        return []
+        return [message for messages_ in problems.values() for message in messages_]
 
 
 # Where each certificate is issued.

@@ -269,6 +269,16 @@ def narrow_clauses(form: forms.ModelForm) -> None:
         )
 
 
+def narrow_replaces(form: forms.ModelForm, rows) -> None:
+    """Offer rows of other notices only, each named with its notice."""
+    if "replaces" not in form.fields:
+        return
+    notice = chosen_pk(form, "notice")
+    field = form.fields["replaces"]
+    field.queryset = (rows.exclude(notice=notice) if notice else rows).order_by("notice__issued_on", "pk")
+    field.label_from_instance = lambda row: f"{row.notice} {row}"
+
+
 class RecognitionRuleForm(forms.ModelForm):
     waived = StepChoiceField(label="免予的环节", help_text="只能选申请证书自己的环节。")
     remaining = StepChoiceField(
@@ -285,6 +295,7 @@ class RecognitionRuleForm(forms.ModelForm):
         for name in ("waived", "remaining"):
             self.fields[name].group_by_certificate(first=target)
         narrow_clauses(self)
+        narrow_replaces(self, RecognitionRule.objects.select_related("notice", "held", "target"))
 
     def clean(self):
         data = super().clean()
@@ -314,6 +325,7 @@ class LevelEquivalenceForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         narrow_clauses(self)
+        narrow_replaces(self, LevelEquivalence.objects.select_related("notice", "certificate", "occupation"))
 
     def clean(self):
         data = super().clean()

@@ -353,3 +353,105 @@ def _write(data: dict, folder: Path) -> Path:
     path = folder / "package.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+# The admin: import with a preview, refusals on the forms.
+
+NOTICES = "/admin/recognition/notice/"
+IMPORT = f"{NOTICES}import-package/"
+
+
+def upload(client, data: dict, **extra):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    content = json.dumps(data, ensure_ascii=False).encode("utf-8")
+    return client.post(IMPORT, {"package_file": SimpleUploadedFile("p.json", content), **extra})
+
+
+def test_the_admin_imports_a_package_after_a_preview(admin_client, client):
+    assert "从文件导入通知" in admin_client.get(NOTICES).content.decode()
+    rows, before = everything(), version()
+    preview = upload(admin_client, provincial())
+    page = preview.content.decode()
+    assert preview.status_code == 200 and "新增通知 苏人社发〔2026〕99号" in page and "确认导入" in page
+    assert everything() == rows and version() == before  # the preview wrote nothing
+
+    done = admin_client.post(IMPORT, {"package": preview.context["package"], "confirm": "1"})
+    assert done.status_code == 302
+    assert rule_of(NUMBER_JS, 1).replaces == rule_of(NUMBER_1, 3)
+    assert Version.objects.get_for_object(rule_of(NUMBER_JS, 1)).exists()
+
+
+def test_the_admin_import_lists_every_reason_and_writes_nothing(admin_client):
+    data = provincial()
+    del data["rules"][0]["replaces"]
+    data["rules"][1]["remaining"] = ["安全作业培训"]
+    rows = everything()
+    response = upload(admin_client, data)
+    problems = response.context["problems"]
+    assert any("规则 序号1" in p and "序号3" in p for p in problems)
+    assert any("规则 序号2" in p and "不能既免予又仍须参加" in p for p in problems)
+    assert "确认导入" not in response.content.decode()
+    assert everything() == rows
+
+
+def test_the_admin_import_replaces_only_when_asked(admin_client):
+    packages.load(provincial())
+    changed = provincial()
+    changed["notice"]["status_note"] = "部分条款已修改"
+    response = upload(admin_client, changed)
+    assert any("--replace" in p for p in response.context["problems"])
+    response = upload(admin_client, changed, replace="1")
+    assert "通知 status_note" in response.content.decode()
+    admin_client.post(IMPORT, {"package": response.context["package"], "replace": "1", "confirm": "1"})
+    assert Notice.objects.get(number=NUMBER_JS).status_note == "部分条款已修改"
+
+
+def test_a_viewer_may_not_import_a_package(client, django_user_model):
+    from django.contrib.auth.models import Group
+
+    viewer = django_user_model.objects.create_user("viewer", is_staff=True)
+    viewer.groups.set(Group.objects.filter(name="查看"))
+    client.force_login(viewer)
+    assert client.get(IMPORT).status_code == 403
+    assert "从文件导入通知" not in client.get(NOTICES).content.decode()
+
+
+def test_the_admin_exports_a_notice_as_its_package(admin_client):
+    notice = Notice.objects.get(number=NUMBER_1)
+    response = admin_client.post(NOTICES, {"action": "export_package", "_selected_action": [notice.pk]})
+    assert response["Content-Disposition"] == 'attachment; filename="rstf-2026-1.json"'
+    assert response.content.decode() == FIRST.read_text(encoding="utf-8")
+
+
+def test_the_rule_form_refuses_an_overlap_naming_the_other_rule_and_offering_the_replacement(admin_client):
+    from tests.test_admin import errors, rule_data
+
+    packages.load(provincial())
+    rule = rule_of(NUMBER_JS, 1)
+    response = admin_client.post(
+        f"/admin/recognition/recognitionrule/{rule.pk}/change/", rule_data(rule, replaces=rule.replaces_id)
+    )
+    assert response.status_code == 302  # as loaded: it replaces 1号 序号3
+    # Without `replaces`, 1号 序号3 would get its open end back and overlap.
+    response = admin_client.post(
+        f"/admin/recognition/recognitionrule/{rule.pk}/change/", rule_data(rule_of(NUMBER_JS, 1), replaces="")
+    )
+    message = " ".join(errors(response)["replaces"])
+    assert NUMBER_1 in message and "序号3" in message and "取代" in message
+    assert rule_of(NUMBER_JS, 1).replaces is not None
+
+
+def test_the_rule_form_offers_only_its_notices_clauses_and_says_so(admin_client):
+    from tests.test_admin import errors, rule_data
+
+    packages.load(provincial())
+    rule = rule_of(NUMBER_JS, 3)
+    page = admin_client.get(f"/admin/recognition/recognitionrule/{rule.pk}/change/")
+    offered = {clause.notice.number for clause in page.context["adminform"].form.fields["clause"].queryset}
+    assert offered == {NUMBER_JS}
+    foreign = Notice.objects.get(number=NUMBER_1).clauses.get(anchor="s1-1")
+    response = admin_client.post(
+        f"/admin/recognition/recognitionrule/{rule.pk}/change/", rule_data(rule, clause=foreign.pk)
+    )
+    assert "只能是本条所属通知自己的条款" in " ".join(errors(response)["clause"])
