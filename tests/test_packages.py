@@ -455,3 +455,23 @@ def test_the_rule_form_offers_only_its_notices_clauses_and_says_so(admin_client)
         f"/admin/recognition/recognitionrule/{rule.pk}/change/", rule_data(rule, clause=foreign.pk)
     )
     assert "只能是本条所属通知自己的条款" in " ".join(errors(response)["clause"])
+
+
+def test_the_example_in_the_format_document_loads():
+    document = (Path(settings.BASE_DIR) / "docs" / "notice-format.md").read_text(encoding="utf-8")
+    example = document.split("```json\n", 1)[1].split("```", 1)[0]
+    result = packages.load(json.loads(example))
+    assert result.action == "created"
+    rule = rule_of(NUMBER_JS, 1)
+    assert (rule.clause.label, rule.valid_from, rule.notice.issued_on) == ("一、", date(2027, 3, 1), date(2026, 6, 15))
+
+
+def test_load_notice_without_a_file_keeps_staff_edits_unless_forced():
+    rule = rule_of(NUMBER_1, 3)
+    rule.quote = "工作人员改过的原句。"
+    rule.save()
+    assert "nothing loaded" in run("load_notice")
+    assert rule_of(NUMBER_1, 3).quote == "工作人员改过的原句。"
+    run("load_notice", "--force", "--verbosity", "0")
+    assert rule_of(NUMBER_1, 3).quote != "工作人员改过的原句。"
+    assert run("dump_notice", NUMBER_1) == FIRST.read_text(encoding="utf-8")
