@@ -6,6 +6,7 @@ Rules are checked by recognition.forms.rule_problems, here and in the import.
 
 from __future__ import annotations
 
+import datetime
 from urllib.parse import urlencode
 
 import reversion
@@ -13,11 +14,12 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from import_export.admin import ImportExportMixin
@@ -189,6 +191,8 @@ class PublicationActions:
 
 class ClauseInline(admin.StackedInline):
     model = Clause
+    form = forms.ClauseForm
+    formset = forms.ClauseInlineFormSet
     extra = 0
     fields = [("order", "level"), ("numbering", "heading", "anchor", "label"), "text"]
 
@@ -402,6 +406,38 @@ class ConditionInline(admin.TabularInline):
     fields = ["order", "text", "kind"]
 
 
+def period_text(row) -> str:
+    """Both days inclusive, said so: 2026-01-09 起 / 2026-01-09 至 2026-12-31(含)."""
+    return f"{row.valid_from} 至 {row.valid_until}(含)" if row.valid_until else f"{row.valid_from} 起"
+
+
+class ChangingSoonFilter(admin.SimpleListFilter):
+    """Staff's list of what is about to change: rows starting or ending within 90 days, and reviews due."""
+
+    title = "近期变化"
+    parameter_name = "changing"
+    DAYS = 90
+
+    def lookups(self, request, model_admin):
+        return [
+            ("starting", f"{self.DAYS} 天内开始施行"),
+            ("ending", f"{self.DAYS} 天内最后适用"),
+            ("review", "待复核(复核日期已到)"),
+            ("any", "以上任何一种"),
+        ]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        soon = today + datetime.timedelta(days=self.DAYS)
+        starting = Q(valid_from__gt=today, valid_from__lte=soon)
+        ending = Q(valid_until__gte=today, valid_until__lte=soon)
+        review = Q(review_due__lte=today)
+        wanted = {"starting": starting, "ending": ending, "review": review, "any": starting | ending | review}
+        if self.value() in wanted:
+            return queryset.filter(wanted[self.value()])
+        return queryset
+
+
 class RuleImportExport(ImportExportMixin):
     resource_classes = [RecognitionRuleResource]
     formats = [CSV, XLSX]
@@ -447,6 +483,7 @@ class RecognitionRuleAdmin(RuleImportExport, PublicationActions, StaffAdmin):
     inlines = [ConditionInline]
     list_display = [
         "serial",
+        "notice_number",
         "held",
         "target",
         "waived_list",
@@ -458,7 +495,7 @@ class RecognitionRuleAdmin(RuleImportExport, PublicationActions, StaffAdmin):
         "preview",
     ]
     list_display_links = ["serial", "held", "target"]
-    list_filter = ["publication", "notice", "held", "target", "apply_to"]
+    list_filter = [ChangingSoonFilter, "publication", "notice", "held", "target", "apply_to"]
     search_fields = [
         "held__name",
         "held__short_name",
@@ -476,7 +513,7 @@ class RecognitionRuleAdmin(RuleImportExport, PublicationActions, StaffAdmin):
         ("减免", {"fields": ["waived", "remaining"]}),
         ("受理", {"fields": ["apply_to", "apply_to_detail"]}),
         ("依据", {"fields": ["clause", "quote"]}),
-        ("有效期", {"fields": [("valid_from", "valid_until"), "replaces"]}),
+        ("适用期间", {"fields": [("valid_from", "valid_until"), "replaces", "review_due"]}),
     ]
 
     def get_queryset(self, request):
@@ -501,13 +538,17 @@ class RecognitionRuleAdmin(RuleImportExport, PublicationActions, StaffAdmin):
     def remaining_list(self, rule: RecognitionRule) -> str:
         return "、".join(step.name for step in rule.remaining.all()) or "—"
 
+    @admin.display(description="通知", ordering="notice__issued_on")
+    def notice_number(self, rule: RecognitionRule) -> str:
+        return rule.notice.number
+
     @admin.display(description="依据条款", ordering="clause__order")
     def clause_label(self, rule: RecognitionRule) -> str:
-        return f"{rule.clause.numbering}{rule.clause.heading}".strip() or rule.clause.anchor
+        return rule.clause.label or rule.clause.anchor
 
-    @admin.display(description="有效期", ordering="valid_from")
+    @admin.display(description="适用期间", ordering="valid_from")
     def period(self, rule: RecognitionRule) -> str:
-        return f"{rule.valid_from} 至 {rule.valid_until}" if rule.valid_until else f"{rule.valid_from} 起"
+        return period_text(rule)
 
     @admin.display(description="预览")
     def preview(self, rule: RecognitionRule) -> str:
@@ -540,15 +581,28 @@ class RecognitionRuleAdmin(RuleImportExport, PublicationActions, StaffAdmin):
 @admin.register(LevelEquivalence)
 class LevelEquivalenceAdmin(PublicationActions, StaffAdmin):
     form = forms.LevelEquivalenceForm
-    list_display = ["certificate", "occupation", "deemed_level", "eligible_level", "clause", "publication"]
-    list_filter = ["publication", "notice", "occupation", "deemed_level"]
+    list_display = [
+        "certificate",
+        "occupation",
+        "deemed_level",
+        "eligible_level",
+        "clause",
+        "period",
+        "publication",
+    ]
+    list_filter = [ChangingSoonFilter, "publication", "notice", "occupation", "deemed_level"]
+
+    @admin.display(description="适用期间", ordering="valid_from")
+    def period(self, level: LevelEquivalence) -> str:
+        return period_text(level)
+
     search_fields = ["certificate__name", "certificate__short_name", "occupation__name", "quote"]
     list_select_related = ["certificate", "occupation", "deemed_level", "eligible_level", "clause__notice"]
     fieldsets = [
         (None, {"fields": ["notice", "certificate", "occupation", "publication"]}),
         ("等级", {"fields": ["deemed_level", "eligible_level"]}),
         ("依据", {"fields": ["clause", "quote"]}),
-        ("有效期", {"fields": [("valid_from", "valid_until"), "replaces"]}),
+        ("适用期间", {"fields": [("valid_from", "valid_until"), "replaces", "review_due"]}),
     ]
 
     def publication_problems(self, level: LevelEquivalence) -> list[str]:

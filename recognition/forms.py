@@ -269,6 +269,11 @@ def narrow_clauses(form: forms.ModelForm) -> None:
         )
 
 
+def next_serial(notice: Notice) -> int:
+    serials = RecognitionRule.objects.filter(notice=notice).values_list("serial", flat=True)
+    return max(serials, default=0) + 1
+
+
 def narrow_replaces(form: forms.ModelForm, rows) -> None:
     """Offer rows of other notices only, each named with its notice."""
     if "replaces" not in form.fields:
@@ -296,6 +301,34 @@ class RecognitionRuleForm(forms.ModelForm):
             self.fields[name].group_by_certificate(first=target)
         narrow_clauses(self)
         narrow_replaces(self, RecognitionRule.objects.select_related("notice", "held", "target"))
+        self.number_serial()
+
+    def chosen_notice(self) -> Notice | None:
+        notice = chosen_pk(self, "notice")
+        if notice is None and not self.is_bound and Notice.objects.count() == 1:
+            return Notice.objects.get()
+        return Notice.objects.filter(pk=notice).first() if notice else None
+
+    def number_serial(self) -> None:
+        """序号, or 附件序号 when the notice has an attachment; a new rule gets the next number."""
+        if "serial" not in self.fields:
+            return
+        field = self.fields["serial"]
+        field.required = False
+        field.help_text = "留空则自动取本通知的下一个序号。"
+        notice = self.chosen_notice()
+        if notice is not None and notice.attachment_title:
+            field.label = "附件序号"
+            field.help_text = f"通知附件({notice.attachment_title})中的序号;留空则自动取下一个序号。"
+        if notice is not None and self.instance.pk is None and not self.is_bound:
+            self.initial.setdefault("serial", next_serial(notice))
+
+    def clean_serial(self):
+        serial = self.cleaned_data.get("serial")
+        notice = self.cleaned_data.get("notice")
+        if serial is None and notice is not None:
+            serial = self.instance.serial if self.instance.pk else next_serial(notice)
+        return serial
 
     def clean(self):
         data = super().clean()
@@ -342,6 +375,80 @@ class LevelEquivalenceForm(forms.ModelForm):
         )
         add_problems(self, problems)
         return data
+
+
+CHINESE_NUMERALS = "一二三四五六七八九十"
+
+
+def numeral(numbering: str) -> int | None:
+    """一、 -> 1, (十二) -> 12, 3. -> 3; None when there is no number."""
+    digits = "".join(ch for ch in numbering if ch.isdigit())
+    if digits:
+        return int(digits)
+    chars = [ch for ch in numbering if ch in CHINESE_NUMERALS]
+    if not chars:
+        return None
+    values = [CHINESE_NUMERALS.index(ch) + 1 for ch in chars]
+    if 10 not in values:
+        return values[0]
+    tens, _, units = "".join(chars).partition("十")
+    return (CHINESE_NUMERALS.index(tens) + 1 if tens else 1) * 10 + (CHINESE_NUMERALS.index(units) + 1 if units else 0)
+
+
+def suggest_anchor(level: int, numbering: str, section: str | None, order: int) -> str:
+    """s2 for 二、, s2-1 for its (一); c<order> when the clause has no number."""
+    number = numeral(numbering)
+    if number is None:
+        return f"c{order}"
+    if level <= 1 or not section:
+        return f"s{number}"
+    return f"{section}-{number}"
+
+
+class ClauseForm(forms.ModelForm):
+    class Meta:
+        model = Clause
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, help_text in (
+            ("order", "留空则排在最后"),
+            ("anchor", "留空则按编号自动生成,例如 二、(一) 为 s2-1"),
+        ):
+            if name in self.fields:
+                self.fields[name].required = False
+                self.fields[name].help_text = help_text
+
+
+class ClauseInlineFormSet(forms.BaseInlineFormSet):
+    """A notice's clauses: a blank order or anchor is filled in, in reading order (staff may change them)."""
+
+    def clean(self):
+        super().clean()
+        forms_ = [form for form in self.forms if form.has_changed() or form.instance.pk]
+        forms_ = [form for form in forms_ if not (self.can_delete and self._should_delete_form(form))]
+        forms_ = [form for form in forms_ if not form.errors]
+        orders = [form.cleaned_data.get("order") for form in forms_]
+        highest = max((order for order in orders if order is not None), default=0)
+        for form in forms_:
+            if form.cleaned_data.get("order") is None:
+                highest = (highest // 10 + 1) * 10
+                form.cleaned_data["order"] = form.instance.order = highest
+        taken = {form.cleaned_data.get("anchor") for form in forms_} - {None, ""}
+        section = None
+        for form in sorted(forms_, key=lambda f: f.cleaned_data["order"]):
+            data = form.cleaned_data
+            level, numbering = data.get("level") or 1, data.get("numbering") or ""
+            if not data.get("anchor"):
+                anchor = base = suggest_anchor(level, numbering, section, data["order"])
+                suffix = 2
+                while anchor in taken:
+                    anchor, suffix = f"{base}-{suffix}", suffix + 1
+                taken.add(anchor)
+                data["anchor"] = form.instance.anchor = anchor
+            if level <= 1 and numeral(numbering) is not None:
+                section = data["anchor"]
 
 
 class StepInlineFormSet(forms.BaseInlineFormSet):

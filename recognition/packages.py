@@ -365,6 +365,7 @@ def prepare(data: dict) -> dict:
                 or notice["issued_on"],
                 "valid_until": _date(item.get("valid_until"), where, "valid_until", problems, required=False),
                 "replaces": _replaces(item.get("replaces"), where, problems, ("serial",)),
+                "review_due": _date(item.get("review_due"), where, "review_due", problems, required=False),
                 "status": _status(item.get("status"), where, problems),
             }
         )
@@ -394,6 +395,7 @@ def prepare(data: dict) -> dict:
                 or notice["issued_on"],
                 "valid_until": _date(item.get("valid_until"), where, "valid_until", problems, required=False),
                 "replaces": _replaces(item.get("replaces"), where, problems, ("held", "occupation")),
+                "review_due": _date(item.get("review_due"), where, "review_due", problems, required=False),
                 "status": _status(item.get("status"), where, problems),
             }
         )
@@ -543,6 +545,7 @@ def dump(notice: Notice, certificates: list[Certificate] | None = None) -> dict:
                 "valid_from": _day(rule.valid_from),
                 "valid_until": _day(rule.valid_until),
                 "replaces": _rule_replaces(rule.replaces),
+                "review_due": _day(rule.review_due),
                 "status": rule.publication,
             }
             for rule in rules
@@ -558,6 +561,7 @@ def dump(notice: Notice, certificates: list[Certificate] | None = None) -> dict:
                 "valid_from": _day(level.valid_from),
                 "valid_until": _day(level.valid_until),
                 "replaces": _level_replaces(level.replaces),
+                "review_due": _day(level.review_due),
                 "status": level.publication,
             }
             for level in levels
@@ -779,6 +783,7 @@ def _write(package: dict) -> list:
         rule.clause = clauses.get(item["clause"])
         rule.valid_from = _parse_day(item["valid_from"])
         rule.valid_until = _parse_day(item["valid_until"])
+        rule.review_due = _parse_day(item["review_due"])
         rule.replaces = _find_replaced_rule(item["replaces"], where, problems)
         if rule.target is None or rule.held is None or rule.clause is None:
             problems.add(where, "证书或依据条款未能写入,见上。")
@@ -826,6 +831,7 @@ def _write(package: dict) -> list:
         level.quote, level.publication = item["quote"], item["status"]
         level.valid_from = _parse_day(item["valid_from"])
         level.valid_until = _parse_day(item["valid_until"])
+        level.review_due = _parse_day(item["review_due"])
         level.replaces = _find_replaced_level(item["replaces"], where, problems)
         if cert is None or level.clause is None:
             problems.add(where, "证书或依据条款未能写入,见上。")
