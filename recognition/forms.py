@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from recognition.models import (
     Certificate,
@@ -211,6 +212,8 @@ class StepCheckboxes(forms.CheckboxSelectMultiple):
     of another certificate.
     """
 
+    option_template_name = "recognition/widgets/step_option.html"  # each box links to where its wording is edited
+
     class Media:
         js = ["recognition/admin/rule-steps.js"]
 
@@ -223,6 +226,7 @@ class StepCheckboxes(forms.CheckboxSelectMultiple):
         certificate = self.certificate_of.get(str(value))
         if certificate is not None:
             option["attrs"]["data-certificate"] = str(certificate)
+            option["edit_url"] = reverse("admin:recognition_step_change", args=[value])
         return option
 
 

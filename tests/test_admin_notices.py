@@ -135,3 +135,13 @@ def test_staff_see_the_rows_whose_review_is_due(admin_client, monkeypatch):
     assert list(admin_client.get(RULES, {"changing": "review"}).context["cl"].result_list) == [rule]
     assert list(admin_client.get(LEVELS, {"changing": "review"}).context["cl"].result_list) == []
     assert list(admin_client.get(LEVELS, {"changing": "starting"}).context["cl"].result_list) == []
+
+
+def test_each_step_box_links_to_where_its_wording_is_edited(admin_client):
+    from recognition.models import Step
+
+    rule = RecognitionRule.objects.get(notice__number="人社厅发〔2026〕1号", serial=1)
+    page = admin_client.get(f"{RULES}{rule.pk}/change/").content.decode()
+    for step in Step.objects.all():
+        assert f'href="/admin/recognition/step/{step.pk}/change/"' in page
+    assert page.count('class="step-edit"') == 2 * Step.objects.count()  # waived and remaining
