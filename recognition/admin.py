@@ -6,16 +6,20 @@ Rules are checked by recognition.forms.rule_problems, here and in the import.
 
 from __future__ import annotations
 
+import datetime
 from urllib.parse import urlencode
 
 import reversion
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, Prefetch
-from django.http import HttpRequest
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from import_export.admin import ImportExportMixin
@@ -23,7 +27,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 from reversion.admin import VersionAdmin
 
-from recognition import forms, history
+from recognition import forms, history, packages
 from recognition.models import (
     Certificate,
     Clause,
@@ -187,6 +191,8 @@ class PublicationActions:
 
 class ClauseInline(admin.StackedInline):
     model = Clause
+    form = forms.ClauseForm
+    formset = forms.ClauseInlineFormSet
     extra = 0
     fields = [("order", "level"), ("numbering", "heading", "anchor", "label"), "text"]
 
@@ -236,6 +242,79 @@ class NoticeAdmin(PublicationActions, StaffAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {"preview_url": preview_url(), **(extra_context or {})}
         return super().change_view(request, object_id, form_url, extra_context)
+
+    # A notice as a file (recognition.packages): import with a preview, export as JSON.
+
+    actions = [*PublicationActions.actions, "export_package"]
+    change_list_template = "admin/recognition/notice/change_list.html"  # reversion's, with the import link
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_import_package"
+        extra = [path("import-package/", self.admin_site.admin_view(self.import_package_view), name=name)]
+        return extra + super().get_urls()
+
+    def has_import_permission(self, request) -> bool:
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"may_import_package": self.has_import_permission(request), **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description="导出为通知文件(JSON)", permissions=["view"])
+    def export_package(self, request: HttpRequest, queryset):
+        if queryset.count() != 1:
+            messages.error(request, "请只选择一份通知导出:每个文件是一份通知。")
+            return None
+        notice = queryset.get()
+        response = HttpResponse(packages.dumps(notice), content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{notice.slug}.json"'
+        return response
+
+    def import_package_view(self, request: HttpRequest):
+        """Upload a package, see every change (or every reason it is refused), then confirm."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "从文件导入通知",
+            "replace": bool(request.POST.get("replace")),
+        }
+        if request.method == "POST":
+            confirmed = "confirm" in request.POST
+            try:
+                text = request.POST.get("package", "") if confirmed else self.uploaded_text(request)
+                data = packages.parse(text)
+                if confirmed:
+                    result = packages.load(
+                        data, replace=context["replace"], user=request.user, history_comment="从通知文件导入"
+                    )
+                    if result.action != "unchanged":
+                        notice = Notice.objects.get(number=result.number)
+                        self.log_change(request, notice, f"从通知文件导入({len(result.changes)} 项变化)")
+                    messages.success(request, self.outcome(result))
+                    return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+                context.update(result=packages.load(data, replace=context["replace"], dry_run=True), package=text)
+            except packages.PackageError as error:
+                context["problems"] = error.problems
+        return TemplateResponse(request, "admin/recognition/notice/import_package.html", context)
+
+    @staticmethod
+    def uploaded_text(request: HttpRequest) -> str:
+        upload = request.FILES.get("package_file")
+        if upload is None:
+            raise packages.PackageError(["请选择一个通知文件(.json)。"])
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise packages.PackageError(["文件不是 UTF-8 编码的文本。请另存为 UTF-8 后再上传。"]) from None
+
+    @staticmethod
+    def outcome(result: packages.Result) -> str:
+        if result.action == "unchanged":
+            return f"{result.number} 与文件完全相同,没有任何变化。"
+        verb = "导入" if result.action == "created" else "按文件替换了"
+        return f"已{verb} {result.number}({len(result.changes)} 项变化)。网站和接口立即按新数据回答。"
 
 
 # Reference lists.
@@ -327,6 +406,38 @@ class ConditionInline(admin.TabularInline):
     fields = ["order", "text", "kind"]
 
 
+def period_text(row) -> str:
+    """Both days inclusive, said so: 2026-01-09 起 / 2026-01-09 至 2026-12-31(含)."""
+    return f"{row.valid_from} 至 {row.valid_until}(含)" if row.valid_until else f"{row.valid_from} 起"
+
+
+class ChangingSoonFilter(admin.SimpleListFilter):
+    """Staff's list of what is about to change: rows starting or ending within 90 days, and reviews due."""
+
+    title = "近期变化"
+    parameter_name = "changing"
+    DAYS = 90
+
+    def lookups(self, request, model_admin):
+        return [
+            ("starting", f"{self.DAYS} 天内开始施行"),
+            ("ending", f"{self.DAYS} 天内最后适用"),
+            ("review", "待复核(复核日期已到)"),
+            ("any", "以上任何一种"),
+        ]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        soon = today + datetime.timedelta(days=self.DAYS)
+        starting = Q(valid_from__gt=today, valid_from__lte=soon)
+        ending = Q(valid_until__gte=today, valid_until__lte=soon)
+        review = Q(review_due__lte=today)
+        wanted = {"starting": starting, "ending": ending, "review": review, "any": starting | ending | review}
+        if self.value() in wanted:
+            return queryset.filter(wanted[self.value()])
+        return queryset
+
+
 class RuleImportExport(ImportExportMixin):
     resource_classes = [RecognitionRuleResource]
     formats = [CSV, XLSX]
@@ -372,6 +483,7 @@ class RecognitionRuleAdmin(RuleImportExport, PublicationActions, StaffAdmin):
     inlines = [ConditionInline]
     list_display = [
         "serial",
+        "notice_number",
         "held",
         "target",
         "waived_list",
@@ -383,7 +495,7 @@ class RecognitionRuleAdmin(RuleImportExport, PublicationActions, StaffAdmin):
         "preview",
     ]
     list_display_links = ["serial", "held", "target"]
-    list_filter = ["publication", "notice", "held", "target", "apply_to"]
+    list_filter = [ChangingSoonFilter, "publication", "notice", "held", "target", "apply_to"]
     search_fields = [
         "held__name",
         "held__short_name",
@@ -401,7 +513,7 @@ class RecognitionRuleAdmin(RuleImportExport, PublicationActions, StaffAdmin):
         ("减免", {"fields": ["waived", "remaining"]}),
         ("受理", {"fields": ["apply_to", "apply_to_detail"]}),
         ("依据", {"fields": ["clause", "quote"]}),
-        ("有效期", {"fields": [("valid_from", "valid_until")]}),
+        ("适用期间", {"fields": [("valid_from", "valid_until"), "replaces", "review_due"]}),
     ]
 
     def get_queryset(self, request):
@@ -426,13 +538,17 @@ class RecognitionRuleAdmin(RuleImportExport, PublicationActions, StaffAdmin):
     def remaining_list(self, rule: RecognitionRule) -> str:
         return "、".join(step.name for step in rule.remaining.all()) or "—"
 
+    @admin.display(description="通知", ordering="notice__issued_on")
+    def notice_number(self, rule: RecognitionRule) -> str:
+        return rule.notice.number
+
     @admin.display(description="依据条款", ordering="clause__order")
     def clause_label(self, rule: RecognitionRule) -> str:
-        return f"{rule.clause.numbering}{rule.clause.heading}".strip() or rule.clause.anchor
+        return rule.clause.label or rule.clause.anchor
 
-    @admin.display(description="有效期", ordering="valid_from")
+    @admin.display(description="适用期间", ordering="valid_from")
     def period(self, rule: RecognitionRule) -> str:
-        return f"{rule.valid_from} 至 {rule.valid_until}" if rule.valid_until else f"{rule.valid_from} 起"
+        return period_text(rule)
 
     @admin.display(description="预览")
     def preview(self, rule: RecognitionRule) -> str:
@@ -454,6 +570,10 @@ class RecognitionRuleAdmin(RuleImportExport, PublicationActions, StaffAdmin):
             publication=rule.publication,
             waived=rule.waived.all(),
             remaining=rule.remaining.all(),
+            clause=rule.clause,
+            valid_from=rule.valid_from,
+            valid_until=rule.valid_until,
+            replaces=rule.replaces,
         )
         return [message for messages_ in problems.values() for message in messages_]
 
@@ -461,28 +581,43 @@ class RecognitionRuleAdmin(RuleImportExport, PublicationActions, StaffAdmin):
 @admin.register(LevelEquivalence)
 class LevelEquivalenceAdmin(PublicationActions, StaffAdmin):
     form = forms.LevelEquivalenceForm
-    list_display = ["certificate", "occupation", "deemed_level", "eligible_level", "clause", "publication"]
-    list_filter = ["publication", "notice", "occupation", "deemed_level"]
+    list_display = [
+        "certificate",
+        "occupation",
+        "deemed_level",
+        "eligible_level",
+        "clause",
+        "period",
+        "publication",
+    ]
+    list_filter = [ChangingSoonFilter, "publication", "notice", "occupation", "deemed_level"]
+
+    @admin.display(description="适用期间", ordering="valid_from")
+    def period(self, level: LevelEquivalence) -> str:
+        return period_text(level)
+
     search_fields = ["certificate__name", "certificate__short_name", "occupation__name", "quote"]
     list_select_related = ["certificate", "occupation", "deemed_level", "eligible_level", "clause__notice"]
     fieldsets = [
         (None, {"fields": ["notice", "certificate", "occupation", "publication"]}),
         ("等级", {"fields": ["deemed_level", "eligible_level"]}),
         ("依据", {"fields": ["clause", "quote"]}),
-        ("有效期", {"fields": [("valid_from", "valid_until")]}),
+        ("适用期间", {"fields": [("valid_from", "valid_until"), "replaces", "review_due"]}),
     ]
 
     def publication_problems(self, level: LevelEquivalence) -> list[str]:
-        clash = (
-            LevelEquivalence.objects.exclude(pk=level.pk)
-            .filter(notice=level.notice, certificate=level.certificate, occupation=level.occupation)
-            .filter(publication=Publication.PUBLISHED)
+        problems = forms.level_problems(
+            pk=level.pk,
+            notice=level.notice,
+            certificate=level.certificate,
+            occupation=level.occupation,
+            publication=level.publication,
+            clause=level.clause,
+            valid_from=level.valid_from,
+            valid_until=level.valid_until,
+            replaces=level.replaces,
         )
-        if clash.exists():
-            return [
-                f"同一通知中“{level.certificate}”视同{level.occupation}等级已有一条已发布的规定,请先把那一条设为草稿。"
-            ]
-        return []
+        return [message for messages_ in problems.values() for message in messages_]
 
 
 # Where each certificate is issued.

@@ -11,10 +11,12 @@ readable message.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from recognition.models import (
     Certificate,
@@ -26,6 +28,7 @@ from recognition.models import (
     Step,
 )
 from recognition.protection import rules_using_steps, step_in_use_message
+from recognition.timeline import overlap_message, overlapping_rows
 
 
 def step_label(step: Step) -> str:
@@ -46,9 +49,25 @@ def rule_problems(
     publication: str | None,
     waived: Iterable[Step],
     remaining: Iterable[Step],
+    clause: Clause | None = None,
+    valid_from: datetime.date | None = None,
+    valid_until: datetime.date | None = None,
+    replaces: RecognitionRule | None = None,
 ) -> dict[str, list[str]]:
     """What is wrong with a rule, as {field: [message for staff]}; empty if nothing."""
     errors: dict[str, list[str]] = {}
+    period_problems(
+        errors,
+        RecognitionRule,
+        pk=pk,
+        notice=notice,
+        pair={"held": held, "target": target} if held is not None and target is not None else None,
+        publication=publication,
+        clause=clause,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        replaces=replaces,
+    )
     waived, remaining = list(waived), list(remaining)
     if not waived:
         errors.setdefault("waived", []).append("请至少选择一个免予的环节:没有免予环节的规则不减免任何东西。")
@@ -84,6 +103,106 @@ def rule_problems(
     return errors
 
 
+def clause_message(notice: Notice, clause: Clause) -> str:
+    choices = "、".join(c.label or c.anchor for c in notice.clauses.all()) if notice.pk else ""
+    return (
+        f"依据条款“{clause}”是通知 {clause.notice} 的条款,不是本条所属通知 {notice} 的。"
+        f"依据条款只能选本通知自己的条款{':' + choices if choices else ''}。"
+    )
+
+
+def period_problems(
+    errors: dict[str, list[str]],
+    model,
+    *,
+    pk: int | None,
+    notice: Notice | None,
+    pair: dict | None,
+    publication: str | None,
+    clause: Clause | None,
+    valid_from: datetime.date | None,
+    valid_until: datetime.date | None,
+    replaces=None,
+) -> None:
+    """The checks a rule and a level equivalence share: its own notice's clause, no overlap with another notice.
+
+    A published row may not state something for the same pair on a day and
+    in a region where another published row (of another notice) already
+    does, unless one replaces the other.
+    """
+    if notice is not None and clause is not None and clause.notice_id != notice.pk:
+        errors.setdefault("clause", []).append(clause_message(notice, clause))
+    if (
+        publication == Publication.PUBLISHED
+        and notice is not None
+        and pair is not None
+        and valid_from is not None
+        and (valid_until is None or valid_until >= valid_from)
+    ):
+        rows = overlapping_rows(
+            model,
+            pk=pk,
+            notice=notice,
+            pair=pair,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            replaces=replaces,
+        )
+        if rows:
+            errors.setdefault("replaces", []).append(overlap_message(rows))
+
+
+def level_problems(
+    *,
+    pk: int | None,
+    notice: Notice | None,
+    certificate: Certificate | None,
+    occupation,
+    publication: str | None,
+    clause: Clause | None = None,
+    valid_from: datetime.date | None = None,
+    valid_until: datetime.date | None = None,
+    replaces: LevelEquivalence | None = None,
+) -> dict[str, list[str]]:
+    """What is wrong with a level equivalence, as {field: [message for staff]}; empty if nothing."""
+    errors: dict[str, list[str]] = {}
+    period_problems(
+        errors,
+        LevelEquivalence,
+        pk=pk,
+        notice=notice,
+        pair={"certificate": certificate, "occupation": occupation}
+        if certificate is not None and occupation is not None
+        else None,
+        publication=publication,
+        clause=clause,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        replaces=replaces,
+    )
+    if publication == Publication.PUBLISHED and notice and certificate and occupation:
+        clash = (
+            LevelEquivalence.objects.exclude(pk=pk)
+            .filter(notice=notice, certificate=certificate, occupation=occupation)
+            .filter(publication=Publication.PUBLISHED)
+            .exists()
+        )
+        if clash:
+            errors.setdefault("publication", []).append(
+                f"通知 {notice} 中已有一条已发布的“{certificate}”视同{occupation}等级的规定。"
+                "同一证书同一职业只能有一条已发布的等级比照:请先把那一条设为草稿,或把这一条保存为草稿。"
+            )
+    return errors
+
+
+def add_problems(form: forms.ModelForm, problems: dict[str, list[str]]) -> None:
+    for name, messages in problems.items():
+        if name in form.errors:  # already refused, e.g. an unknown choice
+            continue
+        for message in messages:
+            form.add_error(name if name in form.fields else None, message)
+
+
 class StepCheckboxes(forms.CheckboxSelectMultiple):
     """Every certificate's steps, grouped by certificate, each box tagged with its certificate.
 
@@ -92,6 +211,8 @@ class StepCheckboxes(forms.CheckboxSelectMultiple):
     JavaScript every group shows, labelled, and the form still refuses a step
     of another certificate.
     """
+
+    option_template_name = "recognition/widgets/step_option.html"  # each box links to where its wording is edited
 
     class Media:
         js = ["recognition/admin/rule-steps.js"]
@@ -105,6 +226,7 @@ class StepCheckboxes(forms.CheckboxSelectMultiple):
         certificate = self.certificate_of.get(str(value))
         if certificate is not None:
             option["attrs"]["data-certificate"] = str(certificate)
+            option["edit_url"] = reverse("admin:recognition_step_change", args=[value])
         return option
 
 
@@ -143,7 +265,27 @@ def narrow_clauses(form: forms.ModelForm) -> None:
     if notice is None and Notice.objects.count() == 1:
         notice = Notice.objects.get().pk
     if notice is not None and "clause" in form.fields:
-        form.fields["clause"].queryset = Clause.objects.filter(notice=notice).select_related("notice")
+        field = form.fields["clause"]
+        field.queryset = Clause.objects.filter(notice=notice).select_related("notice")
+        field.error_messages["invalid_choice"] = (
+            "依据条款只能是本条所属通知自己的条款。列表只列出所选通知的条款;"
+            "换了通知时,请先保存,再从新通知的条款中选择。"
+        )
+
+
+def next_serial(notice: Notice) -> int:
+    serials = RecognitionRule.objects.filter(notice=notice).values_list("serial", flat=True)
+    return max(serials, default=0) + 1
+
+
+def narrow_replaces(form: forms.ModelForm, rows) -> None:
+    """Offer rows of other notices only, each named with its notice."""
+    if "replaces" not in form.fields:
+        return
+    notice = chosen_pk(form, "notice")
+    field = form.fields["replaces"]
+    field.queryset = (rows.exclude(notice=notice) if notice else rows).order_by("notice__issued_on", "pk")
+    field.label_from_instance = lambda row: f"{row.notice} {row}"
 
 
 class RecognitionRuleForm(forms.ModelForm):
@@ -162,6 +304,35 @@ class RecognitionRuleForm(forms.ModelForm):
         for name in ("waived", "remaining"):
             self.fields[name].group_by_certificate(first=target)
         narrow_clauses(self)
+        narrow_replaces(self, RecognitionRule.objects.select_related("notice", "held", "target"))
+        self.number_serial()
+
+    def chosen_notice(self) -> Notice | None:
+        notice = chosen_pk(self, "notice")
+        if notice is None and not self.is_bound and Notice.objects.count() == 1:
+            return Notice.objects.get()
+        return Notice.objects.filter(pk=notice).first() if notice else None
+
+    def number_serial(self) -> None:
+        """序号, or 附件序号 when the notice has an attachment; a new rule gets the next number."""
+        if "serial" not in self.fields:
+            return
+        field = self.fields["serial"]
+        field.required = False
+        field.help_text = "留空则自动取本通知的下一个序号。"
+        notice = self.chosen_notice()
+        if notice is not None and notice.attachment_title:
+            field.label = "附件序号"
+            field.help_text = f"通知附件({notice.attachment_title})中的序号;留空则自动取下一个序号。"
+        if notice is not None and self.instance.pk is None and not self.is_bound:
+            self.initial.setdefault("serial", next_serial(notice))
+
+    def clean_serial(self):
+        serial = self.cleaned_data.get("serial")
+        notice = self.cleaned_data.get("notice")
+        if serial is None and notice is not None:
+            serial = self.instance.serial if self.instance.pk else next_serial(notice)
+        return serial
 
     def clean(self):
         data = super().clean()
@@ -174,12 +345,12 @@ class RecognitionRuleForm(forms.ModelForm):
             publication=data.get("publication"),
             waived=data.get("waived") or (),
             remaining=data.get("remaining") or (),
+            clause=data.get("clause"),
+            valid_from=data.get("valid_from"),
+            valid_until=data.get("valid_until"),
+            replaces=data.get("replaces"),
         )
-        for field, messages in problems.items():
-            if field in self.errors:  # already refused, e.g. an unknown choice
-                continue
-            for message in messages:
-                self.add_error(field, message)
+        add_problems(self, problems)
         return data
 
 
@@ -191,24 +362,97 @@ class LevelEquivalenceForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         narrow_clauses(self)
+        narrow_replaces(self, LevelEquivalence.objects.select_related("notice", "certificate", "occupation"))
 
     def clean(self):
         data = super().clean()
-        notice, certificate, occupation = data.get("notice"), data.get("certificate"), data.get("occupation")
-        if data.get("publication") == Publication.PUBLISHED and notice and certificate and occupation:
-            clash = (
-                LevelEquivalence.objects.exclude(pk=self.instance.pk)
-                .filter(notice=notice, certificate=certificate, occupation=occupation)
-                .filter(publication=Publication.PUBLISHED)
-                .exists()
-            )
-            if clash:
-                self.add_error(
-                    "publication",
-                    f"通知 {notice} 中已有一条已发布的“{certificate}”视同{occupation}等级的规定。"
-                    "同一证书同一职业只能有一条已发布的等级比照:请先把那一条设为草稿,或把这一条保存为草稿。",
-                )
+        problems = level_problems(
+            pk=self.instance.pk,
+            notice=data.get("notice"),
+            certificate=data.get("certificate"),
+            occupation=data.get("occupation"),
+            publication=data.get("publication"),
+            clause=data.get("clause"),
+            valid_from=data.get("valid_from"),
+            valid_until=data.get("valid_until"),
+            replaces=data.get("replaces"),
+        )
+        add_problems(self, problems)
         return data
+
+
+CHINESE_NUMERALS = "一二三四五六七八九十"
+
+
+def numeral(numbering: str) -> int | None:
+    """一、 -> 1, (十二) -> 12, 3. -> 3; None when there is no number."""
+    digits = "".join(ch for ch in numbering if ch.isdigit())
+    if digits:
+        return int(digits)
+    chars = [ch for ch in numbering if ch in CHINESE_NUMERALS]
+    if not chars:
+        return None
+    values = [CHINESE_NUMERALS.index(ch) + 1 for ch in chars]
+    if 10 not in values:
+        return values[0]
+    tens, _, units = "".join(chars).partition("十")
+    return (CHINESE_NUMERALS.index(tens) + 1 if tens else 1) * 10 + (CHINESE_NUMERALS.index(units) + 1 if units else 0)
+
+
+def suggest_anchor(level: int, numbering: str, section: str | None, order: int) -> str:
+    """s2 for 二、, s2-1 for its (一); c<order> when the clause has no number."""
+    number = numeral(numbering)
+    if number is None:
+        return f"c{order}"
+    if level <= 1 or not section:
+        return f"s{number}"
+    return f"{section}-{number}"
+
+
+class ClauseForm(forms.ModelForm):
+    class Meta:
+        model = Clause
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, help_text in (
+            ("order", "留空则排在最后"),
+            ("anchor", "留空则按编号自动生成,例如 二、(一) 为 s2-1"),
+        ):
+            if name in self.fields:
+                self.fields[name].required = False
+                self.fields[name].help_text = help_text
+
+
+class ClauseInlineFormSet(forms.BaseInlineFormSet):
+    """A notice's clauses: a blank order or anchor is filled in, in reading order (staff may change them)."""
+
+    def clean(self):
+        super().clean()
+        forms_ = [form for form in self.forms if form.has_changed() or form.instance.pk]
+        forms_ = [form for form in forms_ if not (self.can_delete and self._should_delete_form(form))]
+        forms_ = [form for form in forms_ if not form.errors]
+        orders = [form.cleaned_data.get("order") for form in forms_]
+        highest = max((order for order in orders if order is not None), default=0)
+        for form in forms_:
+            if form.cleaned_data.get("order") is None:
+                highest = (highest // 10 + 1) * 10
+                form.cleaned_data["order"] = form.instance.order = highest
+        taken = {form.cleaned_data.get("anchor") for form in forms_} - {None, ""}
+        section = None
+        for form in sorted(forms_, key=lambda f: f.cleaned_data["order"]):
+            data = form.cleaned_data
+            level, numbering = data.get("level") or 1, data.get("numbering") or ""
+            if not data.get("anchor"):
+                anchor = base = suggest_anchor(level, numbering, section, data["order"])
+                suffix = 2
+                while anchor in taken:
+                    anchor, suffix = f"{base}-{suffix}", suffix + 1
+                taken.add(anchor)
+                data["anchor"] = form.instance.anchor = anchor
+            if level <= 1 and numeral(numbering) is not None:
+                section = data["anchor"]
 
 
 class StepInlineFormSet(forms.BaseInlineFormSet):

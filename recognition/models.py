@@ -301,6 +301,12 @@ class Period(models.Model):
         verbose_name=_("取代"),
         help_text=_("另一份通知中被本条取代的那一条。本条发布后,那一条的最后适用日自动设为本条施行日期的前一天。"),
     )
+    review_due = models.DateField(
+        _("复核日期"),
+        null=True,
+        blank=True,
+        help_text=_("到这一天应重新核对本条是否仍然有效(例如试行期满);到期后列入“近期变化”中的“待复核”。"),
+    )
     # What the replaced row's last day was before this row ended it, to give it back.
     ended_replaced = models.BooleanField(_("已终止被取代的一条"), default=False, editable=False)
     replaced_until = models.DateField(_("被取代一条原来的最后适用日"), null=True, blank=True, editable=False)

@@ -143,8 +143,13 @@ def overlapping_rows(
     replaces this one ended it likewise: neither overlaps.
     """
     others = model.objects.filter(publication=Publication.PUBLISHED, notice__publication=Publication.PUBLISHED, **pair)
+    # A row this one ended and no longer replaces gets its previous last day back on save: judge it by that.
+    given_back: dict[int, datetime.date | None] = {}
     if pk:
         others = others.exclude(pk=pk).exclude(replaces_id=pk)
+        saved = model.objects.filter(pk=pk).values("replaces_id", "ended_replaced", "replaced_until").first()
+        if saved and saved["ended_replaced"] and (replaces is None or saved["replaces_id"] != replaces.pk):
+            given_back[saved["replaces_id"]] = saved["replaced_until"]
     if replaces is not None:
         others = others.exclude(pk=replaces.pk)
     mine = scope_codes(notice)
@@ -153,9 +158,8 @@ def overlapping_rows(
         if other.notice_id == notice.pk:
             continue  # the same notice: the per-notice checks say it better
         theirs = frozenset(province.code for province in other.notice.scope.all())
-        if periods_overlap(valid_from, valid_until, other.valid_from, other.valid_until) and scopes_overlap(
-            mine, theirs
-        ):
+        until = given_back.get(other.pk, other.valid_until)
+        if periods_overlap(valid_from, valid_until, other.valid_from, until) and scopes_overlap(mine, theirs):
             clashes.append(other)
     return clashes
 

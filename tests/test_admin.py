@@ -221,7 +221,7 @@ def test_rule_list_shows_the_matrix_with_filters_and_search(admin_client):
     assert page.count('class="field-serial"') == 7
     assert "安全作业培训" in page and "安全技术理论考核、安全操作技能考核" in page
     titles = [str(spec.title) for spec in response.context["cl"].filter_specs]
-    assert titles == ["发布状态", "持有证书", "申请证书", "受理部门"]  # 通知 once there are two
+    assert titles == ["近期变化", "发布状态", "持有证书", "申请证书", "受理部门"]  # 通知 once there are two
     assert admin_client.get(RULES, {"q": "建筑焊工"}).context["cl"].result_count == 2
     assert admin_client.get(RULES, {"q": "7"}).context["cl"].result_count == 1
     welder = Certificate.objects.get(slug="fusion-welding-cutting")

@@ -1,0 +1,147 @@
+"""Staff entering a notice by hand: filled-in clause order and anchor, 序号, the rule list, what changes soon."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from recognition import packages
+from recognition.forms import numeral, suggest_anchor
+from recognition.models import Clause, Notice, RecognitionRule
+from tests.test_admin import change_form_post, errors, new_rule_data
+
+pytestmark = pytest.mark.django_db
+
+PROVINCIAL = Path(__file__).parent / "data" / "provincial-notice.json"
+RULES = "/admin/recognition/recognitionrule/"
+LEVELS = "/admin/recognition/levelequivalence/"
+
+
+def load_provincial() -> Notice:
+    packages.load(json.loads(PROVINCIAL.read_text(encoding="utf-8")))
+    return Notice.objects.get(number="苏人社发〔2026〕99号")
+
+
+@pytest.mark.parametrize(
+    ("numbering", "number"),
+    [("一、", 1), ("(二)", 2), ("十、", 10), ("(十二)", 12), ("二十一、", 21), ("3.", 3), ("", None)],
+)
+def test_numerals_are_read_from_the_numbering(numbering, number):
+    assert numeral(numbering) == number
+
+
+def test_anchors_follow_the_numbering():
+    assert suggest_anchor(1, "二、", None, 50) == "s2"
+    assert suggest_anchor(2, "(一)", "s2", 60) == "s2-1"
+    assert suggest_anchor(1, "", None, 10) == "c10"
+
+
+def test_new_clauses_get_their_order_and_anchor_filled_in(admin_client):
+    notice = Notice.objects.create(number="测试〔2027〕1号", title="测试", issuers="测试", issued_on=date(2027, 1, 1))
+    url = f"/admin/recognition/notice/{notice.pk}/change/"
+    data = change_form_post(admin_client.get(url))
+    rows = [(1, "", "前言"), (1, "一、", "第一部分"), (2, "(一)", "第一项"), (2, "(二)", "第二项")]
+    for index, (level, numbering, heading) in enumerate(rows):
+        prefix = f"clauses-{index}-"
+        data |= {
+            prefix + "order": "",
+            prefix + "anchor": "",
+            prefix + "level": level,
+            prefix + "numbering": numbering,
+            prefix + "heading": heading,
+            prefix + "label": "",
+            prefix + "text": heading + "的正文。",
+            prefix + "notice": notice.pk,
+        }
+    data["clauses-TOTAL_FORMS"] = len(rows)
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, errors(response)
+    saved = list(Clause.objects.filter(notice=notice).values_list("order", "anchor", "label"))
+    assert saved == [(10, "c10", "前言"), (20, "s1", "一、"), (30, "s1-1", "一、(一)"), (40, "s1-2", "一、(二)")]
+
+
+def test_a_filled_in_anchor_or_order_is_kept(admin_client):
+    notice = Notice.objects.create(number="测试〔2027〕1号", title="测试", issuers="测试", issued_on=date(2027, 1, 1))
+    url = f"/admin/recognition/notice/{notice.pk}/change/"
+    data = change_form_post(admin_client.get(url))
+    data |= {
+        "clauses-TOTAL_FORMS": 1,
+        "clauses-0-order": "5",
+        "clauses-0-anchor": "mine",
+        "clauses-0-level": 1,
+        "clauses-0-numbering": "一、",
+        "clauses-0-heading": "标题",
+        "clauses-0-text": "",
+        "clauses-0-label": "",
+        "clauses-0-notice": notice.pk,
+    }
+    assert admin_client.post(url, data).status_code == 302
+    assert list(Clause.objects.filter(notice=notice).values_list("order", "anchor")) == [(5, "mine")]
+
+
+def test_the_rule_number_is_the_attachments_serial_only_when_the_notice_has_one(admin_client):
+    first = Notice.objects.get(number="人社厅发〔2026〕1号")
+    form = admin_client.get(f"{RULES}add/", {"notice": first.pk}).context["adminform"].form
+    assert form.fields["serial"].label == "附件序号"
+    assert form.initial["serial"] == 8
+    provincial = load_provincial()
+    form = admin_client.get(f"{RULES}add/", {"notice": provincial.pk}).context["adminform"].form
+    assert form.fields["serial"].label == "序号"
+    assert form.initial["serial"] == 4
+
+
+def test_a_blank_serial_gets_the_next_number(admin_client):
+    response = admin_client.post(f"{RULES}add/", new_rule_data(serial=""))
+    assert response.status_code == 302, errors(response)
+    assert RecognitionRule.objects.filter(notice__number="人社厅发〔2026〕1号", serial=8).exists()
+
+
+def test_the_rule_list_names_each_rules_notice(admin_client):
+    load_provincial()
+    page = admin_client.get(RULES).content.decode()
+    assert page.count('class="field-notice_number"') == 10
+    assert "苏人社发〔2026〕99号" in page and "2026-07-01 至 2026-12-31(含)" in page
+
+
+@pytest.mark.parametrize(
+    ("changing", "today", "expected"),
+    [
+        ("starting", date(2026, 11, 27), {("苏人社发〔2026〕99号", 1)}),
+        ("starting", date(2026, 12, 15), {("苏人社发〔2026〕99号", 3)}),
+        ("ending", date(2026, 11, 27), {("人社厅发〔2026〕1号", 3), ("苏人社发〔2026〕99号", 2)}),
+        ("ending", date(2026, 12, 15), {("苏人社发〔2026〕99号", 2)}),
+        ("ending", date(2027, 1, 1), set()),
+    ],
+)
+def test_staff_see_what_starts_or_ends_within_90_days(admin_client, monkeypatch, changing, today, expected):
+    load_provincial()
+    monkeypatch.setattr("recognition.admin.timezone.localdate", lambda: today)
+    response = admin_client.get(RULES, {"changing": changing})
+    assert {(rule.notice.number, rule.serial) for rule in response.context["cl"].result_list} == expected
+
+
+def test_staff_see_the_rows_whose_review_is_due(admin_client, monkeypatch):
+    notice = load_provincial()
+    rule = RecognitionRule.objects.get(notice=notice, serial=2)
+    rule.review_due = date(2026, 11, 1)
+    rule.save()
+    level = notice.level_equivalences.get()
+    level.review_due = date(2027, 1, 1)
+    level.save()
+    monkeypatch.setattr("recognition.admin.timezone.localdate", lambda: date(2026, 11, 27))
+    assert list(admin_client.get(RULES, {"changing": "review"}).context["cl"].result_list) == [rule]
+    assert list(admin_client.get(LEVELS, {"changing": "review"}).context["cl"].result_list) == []
+    assert list(admin_client.get(LEVELS, {"changing": "starting"}).context["cl"].result_list) == []
+
+
+def test_each_step_box_links_to_where_its_wording_is_edited(admin_client):
+    from recognition.models import Step
+
+    rule = RecognitionRule.objects.get(notice__number="人社厅发〔2026〕1号", serial=1)
+    page = admin_client.get(f"{RULES}{rule.pk}/change/").content.decode()
+    for step in Step.objects.all():
+        assert f'href="/admin/recognition/step/{step.pk}/change/"' in page
+    assert page.count('class="step-edit"') == 2 * Step.objects.count()  # waived and remaining
