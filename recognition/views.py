@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 
 import segno
-from django.db import DatabaseError
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.template import loader
@@ -166,8 +166,19 @@ def certificate(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
+    """200 when the database answers and a notice is published, else 503 (the load balancer's probe).
+
+    A persistent connection that died (the database restarted) is replaced and
+    asked once more, so a database that is back is never reported down.
+    """
     try:
-        loaded = Notice.objects.published().exists()  # also proves the database answers
+        try:
+            loaded = Notice.objects.published().exists()  # also proves the database answers
+        except (InterfaceError, OperationalError):
+            if connection.in_atomic_block:
+                raise
+            connection.close()
+            loaded = Notice.objects.published().exists()
     except DatabaseError:
         return HttpResponse("database unreachable\n", status=503, content_type="text/plain")
     if not loaded:
