@@ -6,6 +6,7 @@ every variable.
 """
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -223,6 +224,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_COOLOFF_MESSAGE = _("登录失败次数过多,账户已暂时锁定,请稍后再试。")
 AXES_PERMALOCK_MESSAGE = _("登录失败次数过多,账户已锁定,请联系管理员解锁。")
+
+# The site's canonical address (scheme and host, no path), printed with every result and in its QR
+# code. Empty: the request's host as ALLOWED_HOSTS checked it, with the server's own port (local use).
+SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/")
+if SITE_URL and not re.fullmatch(r"https?://[^/?#\s]+", SITE_URL):
+    sys.exit(f"SITE_URL must be a scheme and a host such as https://hurenn.example.gov.cn, not {SITE_URL!r}.")
 
 # Public pages and the API: how long a shared cache may keep an answer.
 PUBLIC_CACHE_MAX_AGE = int(os.environ.get("PUBLIC_CACHE_MAX_AGE", "60"))

@@ -9,8 +9,10 @@ from __future__ import annotations
 import csv
 
 import segno
+from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http.request import split_domain_port
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
@@ -43,8 +45,22 @@ def page_or_partial(request: HttpRequest, template: str, partial: str, context: 
     return render(request, name, context)
 
 
+def canonical_url(request: HttpRequest) -> str:
+    """The page's address for print and QR codes: SITE_URL, or else the checked host and the server's own port.
+
+    Never the port of the Host header, which any client sets (ALLOWED_HOSTS checks the name only).
+    """
+    if settings.SITE_URL:
+        return settings.SITE_URL + request.get_full_path()
+    domain, _ = split_domain_port(request.get_host())
+    scheme = request.scheme
+    port = request.META.get("SERVER_PORT", "")
+    netloc = domain if port in ("", {"http": "80", "https": "443"}[scheme]) else f"{domain}:{port}"
+    return f"{scheme}://{netloc}{request.get_full_path()}"
+
+
 def print_context(request: HttpRequest) -> dict:
-    url = request.build_absolute_uri()
+    url = canonical_url(request)
     return {"page_url": url, "qr": qr_svg(url), "today": timezone.localdate()}
 
 
