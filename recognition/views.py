@@ -26,6 +26,7 @@ from recognition.caching import public_cache
 from recognition.models import Notice
 from recognition.query import QueryError, parse_held, parse_region, parse_search, parse_target, query_params
 from recognition.snapshot import current_rules
+from recognition.spreadsheets import neutralise
 
 
 def qr_svg(url: str) -> str:
@@ -131,7 +132,7 @@ def matrix_csv(request: HttpRequest) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(presenters.MATRIX_CSV_HEADER)
     for row in presenters.matrix_rows(book):
-        writer.writerow(presenters.matrix_csv_row(row))
+        writer.writerow([neutralise(cell) for cell in presenters.matrix_csv_row(row)])
     return response
 
 
