@@ -11,7 +11,7 @@ import pytest
 from recognition import packages
 from recognition.forms import numeral, suggest_anchor
 from recognition.models import Clause, Notice, RecognitionRule
-from tests.test_admin import change_form_post, errors, new_rule_data
+from tests.admin.helpers import change_form_post, errors, new_rule_data
 
 pytestmark = pytest.mark.django_db
 

@@ -425,7 +425,7 @@ def test_the_admin_exports_a_notice_as_its_package(admin_client):
 
 
 def test_the_rule_form_refuses_an_overlap_naming_the_other_rule_and_offering_the_replacement(admin_client):
-    from tests.test_admin import errors, rule_data
+    from tests.admin.helpers import errors, rule_data
 
     packages.load(provincial())
     rule = rule_of(NUMBER_JS, 1)
@@ -443,7 +443,7 @@ def test_the_rule_form_refuses_an_overlap_naming_the_other_rule_and_offering_the
 
 
 def test_the_rule_form_offers_only_its_notices_clauses_and_says_so(admin_client):
-    from tests.test_admin import errors, rule_data
+    from tests.admin.helpers import errors, rule_data
 
     packages.load(provincial())
     rule = rule_of(NUMBER_JS, 3)
