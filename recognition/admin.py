@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import reversion
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote
 from django.db import IntegrityError, models, transaction
@@ -169,7 +170,11 @@ class PublicationActions:
             done.append(obj)
         if done:
             names = "、".join(map(str, done))
-            messages.success(request, f"已{verb} {len(done)} 项:{names}。网站和接口立即按新数据回答。")
+            bound = settings.RULES_VERSION_CHECK_INTERVAL  # every worker rereads the rules within it (snapshot)
+            reach = (
+                f"网站和接口的每台服务器在 {bound:g} 秒内按新数据回答。" if bound else "网站和接口立即按新数据回答。"
+            )
+            messages.success(request, f"已{verb} {len(done)} 项:{names}。{reach}")
         elif not refused:
             messages.info(request, f"所选的各项已经是{Publication(state).label}状态,没有变化。")
         for message in refused:

@@ -7,6 +7,7 @@ shared cache can serve them.
 from __future__ import annotations
 
 import csv
+from functools import lru_cache
 
 import segno
 from django.db import DatabaseError
@@ -26,8 +27,9 @@ from recognition.query import QueryError, parse_held, parse_region, parse_search
 from recognition.snapshot import current_rules
 
 
+@lru_cache(maxsize=2048)  # ~4 KB each: the page and its HTMX fragment share one; bounded at ~8 MB
 def qr_svg(url: str) -> str:
-    """The page's address as an inline SVG QR code, for the printed result.
+    """The page's address as an inline SVG QR code, for the printed result; made once per address.
 
     A fixed mask: any mask scans, and searching for the best one costs ~6 ms a page.
     """
