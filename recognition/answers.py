@@ -21,6 +21,7 @@ the whole site. Nothing goes to an app server's disk.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -38,7 +39,7 @@ NOT_MODIFIED_HEADERS = ("Cache-Control", "Content-Location", "Date", "ETag", "Ex
 # The only Vary an answer kept here may carry: the key holds the HTMX headers.
 KEYED_VARY = {name.lower() for name in caching.HTMX_HEADERS}
 SHARED_PREFIX = "answer:"
-SHARED_TIMEOUT = 24 * 3600  # the key holds the version and the day: never stale, only unused
+SHARED_TIMEOUT = 24 * 3600  # the key holds the release, version and day: never stale, only unused
 # Never public answers: no version check, no lookup.
 PRIVATE_PREFIXES = ("/admin/", "/preview/", "/healthz")
 
@@ -49,7 +50,7 @@ class AnswerStore:
     """A least-recently-used map from answer key to rendered answer, bounded in bytes."""
 
     def __init__(self) -> None:
-        self._entries: OrderedDict[str, Entry] = OrderedDict()
+        self._entries: OrderedDict[tuple, Entry] = OrderedDict()
         self._bytes = 0
         self._generation: tuple | None = None
         self._lock = threading.Lock()
@@ -63,13 +64,13 @@ class AnswerStore:
         return self._bytes
 
     def _start(self, generation: tuple) -> None:
-        # A new data version or a new day: every answer kept is for another one.
+        # A new release, data version or day: every answer kept is for another one.
         if generation != self._generation:
             self._entries.clear()
             self._bytes = 0
             self._generation = generation
 
-    def get(self, generation: tuple, key: str) -> Entry | None:
+    def get(self, generation: tuple, key: tuple) -> Entry | None:
         with self._lock:
             self._start(generation)
             entry = self._entries.get(key)
@@ -77,7 +78,7 @@ class AnswerStore:
                 self._entries.move_to_end(key)
             return entry
 
-    def put(self, generation: tuple, key: str, entry: Entry, limit: int) -> None:
+    def put(self, generation: tuple, key: tuple, entry: Entry, limit: int) -> None:
         cost = entry_size(entry)
         if cost > limit:
             return
@@ -119,9 +120,24 @@ def shared_cache():
     return caches["default"] if settings.PUBLIC_ANSWERS_SHARED else None
 
 
-def answer_key(request: HttpRequest, version: str) -> str:
-    """The answer's identity: the method family, and what the ETag is made of, HTMX headers always included."""
-    return caching.etag_for(request, version, htmx=True)
+def answer_key(request: HttpRequest) -> tuple:
+    """What an answer depends on besides the data version, the day and the release (see recognition.caching):
+    the address as the page prints it (scheme, Host, path, query string) and the HTMX headers. The Host is
+    checked here (an unknown one is refused with 400, as CommonMiddleware would)."""
+    meta = request.META
+    return (
+        request.scheme,
+        request.get_host(),
+        request.path,
+        meta.get("QUERY_STRING", ""),
+        *(meta.get(name) == "true" for name in ("HTTP_HX_REQUEST", "HTTP_HX_HISTORY_RESTORE_REQUEST")),
+    )
+
+
+def shared_key(generation: tuple, key: tuple) -> str:
+    release, version, day = generation
+    digest = hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
+    return f"{SHARED_PREFIX}{release}:{version}:{day:%Y%m%d}:{digest}"
 
 
 def cacheable(request: HttpRequest, response: HttpResponse) -> bool:
@@ -142,8 +158,9 @@ def cacheable(request: HttpRequest, response: HttpResponse) -> bool:
 def replay(request: HttpRequest, entry: Entry) -> HttpResponse:
     status, headers, body = entry
     response = HttpResponse(body, status=status)
-    for name, value in headers:
-        response[name] = value
+    # The headers were checked when the answer was rendered; setting them one by one checks them again,
+    # which costs a sixth of a kept answer. (ResponseHeaders keeps lower-cased name -> (name, value).)
+    response.headers._store = {name.lower(): (name, value) for name, value in headers}
     etag = response.get("ETag")
     if etag and request.META.get("HTTP_IF_NONE_MATCH") and get_conditional_response(request, etag=etag) is not None:
         not_modified = HttpResponseNotModified()
@@ -172,14 +189,13 @@ class AnswerMiddleware:
             or request.path_info.startswith((*PRIVATE_PREFIXES, settings.STATIC_URL))
         ):
             return self.get_response(request)
-        request.get_host()  # as CommonMiddleware would: an unknown Host is refused (400) here too
+        key = answer_key(request)
         book = snapshot.current_rules()
-        key = answer_key(request, book.version)
-        generation = (book.version, timezone.localdate())
+        generation = (caching.release_id(), book.version, timezone.localdate())
         entry = store.get(generation, key)
         shared = shared_cache()
         if entry is None and shared is not None:
-            entry = shared.get(SHARED_PREFIX + key)
+            entry = shared.get(shared_key(generation, key))
             if entry is not None:
                 store.put(generation, key, entry, limit)
         if entry is not None:
@@ -190,5 +206,5 @@ class AnswerMiddleware:
             entry = (response.status_code, tuple(response.items()), response.content)
             store.put(generation, key, entry, limit)
             if shared is not None:
-                shared.set(SHARED_PREFIX + key, entry, SHARED_TIMEOUT)
+                shared.set(shared_key(generation, key), entry, SHARED_TIMEOUT)
         return response
