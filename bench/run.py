@@ -251,7 +251,11 @@ def main() -> int:
     parser.add_argument("--connections", default="32,4", help="comma-separated (default 32,4)")
     parser.add_argument("--workers", type=int, help="gunicorn workers for every server (default: gunicorn.conf.py)")
     parser.add_argument("--fresh-sample", type=int, default=300, help="addresses asked again after a data change")
-    parser.add_argument("--note", default="", help="a line about the machine's state, written into the results")
+    parser.add_argument(
+        "--note",
+        default=os.environ.get("BENCH_NOTE", ""),
+        help="a line about the machine's state, written into the results (or BENCH_NOTE)",
+    )
     parser.add_argument("--output", type=Path, help="default bench/results/<database>.txt")
     args = parser.parse_args()
     concurrencies = [int(c) for c in args.connections.split(",")]
@@ -274,6 +278,9 @@ def main() -> int:
     database = database.rsplit(".", 1)[-1]
     output = args.output or ROOT / "bench" / "results" / f"{'sqlite' if database == 'sqlite3' else database}.txt"
 
+    # The code measured is the code at the start: note it before anything else can change.
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
     busy_before = cpu_busy()
     load_before = os.getloadavg()
     started = datetime.now(timezone.utc)
@@ -336,6 +343,8 @@ def main() -> int:
         fresh=fresh,
         memory=memory,
         command=os.environ.get("BENCH_COMMAND") or shlex.join([Path(sys.executable).name, *sys.argv]),
+        commit=commit,
+        dirty=dirty,
         wrk=wrk,
         workers=workers,
         database=database,
@@ -355,10 +364,8 @@ def main() -> int:
     return 0
 
 
-def format_report(rows, concurrencies, *, fresh, memory, command, wrk, workers, database, started, busy_before,
-                  load_before, load_after, args, mix_size, env) -> str:  # fmt: skip
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+def format_report(rows, concurrencies, *, fresh, memory, command, commit, dirty, wrk, workers, database, started,
+                  busy_before, load_before, load_after, args, mix_size, env) -> str:  # fmt: skip
     version = subprocess.run([wrk, "--version"], capture_output=True, text=True)
     wrk_version = (version.stdout + version.stderr).strip().splitlines()[0].split(" Copyright")[0]
     import gunicorn as gunicorn_package
