@@ -280,7 +280,7 @@ def main() -> int:
 
     # The code measured is the code at the start: note it before anything else can change.
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    dirty = bool(git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results"))
     busy_before = cpu_busy()
     load_before = os.getloadavg()
     started = datetime.now(timezone.utc)
