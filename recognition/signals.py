@@ -25,6 +25,7 @@ VERSIONED_MODELS = (
     models.Province,
     models.Issuance,
     models.ReferenceFact,
+    models.NextStep,
 )
 
 

@@ -19,7 +19,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from recognition import engine, presenters
+from recognition import engine, guide, presenters
 from recognition.caching import public_cache
 from recognition.models import Notice
 from recognition.query import QueryError, parse_held, parse_region, parse_search, parse_target, query_params
@@ -33,7 +33,7 @@ def qr_svg(url: str) -> str:
     """
     return mark_safe(
         segno.make(url, micro=False, error="m", mask=0).svg_inline(
-            scale=2, border=2, title="本页网址二维码", svgclass="qr", omitsize=False
+            scale=1, border=4, title="本页网址二维码", svgclass="qr", omitsize=True
         )
     )
 
@@ -70,6 +70,7 @@ def render_home(request: HttpRequest, book: engine.RuleBook, preview: bool = Fal
         "held": held,
         "region": region,
         "answer": presenters.describe_lookup(book, result) if result else None,
+        "guide": guide.describe(book, result) if result else None,
         "preview": preview,
         **print_context(request),
     }
@@ -87,12 +88,14 @@ def routes(request: HttpRequest) -> HttpResponse:
     except QueryError as error:
         return bad_request(request, error)
     result = engine.routes(book, target, held, on=timezone.localdate()) if target else None
+    answer = presenters.describe_routes(book, result) if result else None
     context = {
         "book": book,
         "certificates": book.certificates.values(),
         "target": target,
         "held": held,
-        "answer": presenters.describe_routes(book, result) if result else None,
+        "answer": answer,
+        "direct_cost": guide.compare_routes(book, result, answer) if result else None,
         **print_context(request),
     }
     return page_or_partial(request, "routes.html", "routes", context)

@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.test import RequestFactory
 
-from recognition import snapshot, views
+from recognition import guide, snapshot, views
 from recognition.models import Issuance
 from tests.test_engine import ALL, ALL_COMBINATIONS, NOTICE_ROWS, PAIRS_WITH_A_ROW
 
@@ -63,16 +63,18 @@ def test_results_full_page_keeps_the_choices_and_cites_the_clause(client):
     page = html(client.get(query("fusion-welding-cutting", region="11")))
     assert 'value="fusion-welding-cutting" id="held-fusion-welding-cutting" checked' in page
     assert '<option value="11" selected>北京市</option>' in page
-    assert "申请建筑焊工特种作业操作证" in page
-    assert "申请特种设备焊接操作人员证书" in page
+    assert 'id="card-building-welder"' in page and "申请建筑焊工操作证:可以不参加安全作业培训" in page
+    assert 'id="card-special-equipment-welder"' in page
     assert "向颁发建筑焊工特种作业操作证地区的住房城乡建设主管部门申请" in page
     assert '<a href="/notice/#s1-2">' in page
     assert "附件序号4" in page and "附件序号5" in page
     assert "视同达到<strong>焊工初级工(五级)</strong>水平" in page
     assert "可按规定报名参加焊工<strong>中级工(四级)</strong>技能等级认定" in page
-    assert "人力资源社会保障部门遴选备案的职业技能等级认定机构" in page
-    assert "以国家职业技能标准和认定机构的规定为准" in page
-    assert '<a href="#picker">修改选择</a>' in page
+    assert "由人力资源社会保障部门备案的职业技能等级认定机构规定,以其公告为准" in page
+    assert "osta.mohrss.gov.cn" in page
+    # Outcome first: the picker is folded to one line naming the choice, with its 修改 control.
+    assert '<details id="picker-fold" class="picker-fold no-print">' in page
+    assert "您持有:熔化焊接与热切割作业操作证;地区:北京市" in page and ">修改<" in page
 
 
 def test_htmx_request_gets_only_the_results_partial(client):
@@ -82,7 +84,7 @@ def test_htmx_request_gets_only_the_results_partial(client):
     assert "<html" not in page and "<form" not in page
     assert page.lstrip().startswith("<title>查询结果:熔化焊接与热切割作业操作证 - 证书互认查询</title>")
     assert '<section class="results"' in page
-    assert "申请建筑焊工特种作业操作证" in page
+    assert 'id="card-building-welder"' in page
     assert "HX-Request" in response["Vary"]
 
 
@@ -97,10 +99,10 @@ def test_htmx_history_restore_gets_the_full_page(client):
 def test_every_combination_renders_its_outcomes(client, held):
     page = html(client.get(query(*held)))
     expected = sorted(serial for (a, b), serial in PAIRS_WITH_A_ROW.items() if a in held and b not in held)
-    assert re.findall(r"附件序号(\d+)", page) == [str(s) for s in sorted(expected, key=_display_order)]
-    for serial in expected:
-        held_slug, target, *_ = NOTICE_ROWS[serial]
-        assert f"申请{NAMES[target]}" in page
+    cited = re.findall(r'<p class="print-only print-cite">(.*?)</p>', page)
+    assert sorted(int(s) for line in cited for s in re.findall(r"附件序号(\d+)", line)) == sorted(expected)
+    targets = list(dict.fromkeys(NOTICE_ROWS[serial][1] for serial in sorted(expected, key=_display_order)))
+    assert re.findall(r'<article class="card[^"]*" aria-labelledby="card-([a-z-]+)"', page) == targets
     if not expected:
         assert "没有可以减免的证书申请" in page
     assert page.count('class="level"') == len(held)
@@ -134,7 +136,10 @@ def test_region_that_does_not_issue_building_welder_excludes_the_waiver(client):
     issuance.save()
     page = html(client.get(query("fusion-welding-cutting", region="31")))
     assert "所选地区不适用" in page
-    assert "(所选地区:不满足)" in page
+    assert '<span class="mark mark-unmet">不满足</span>' in page
+    assert "申请建筑焊工操作证:上海市不颁发此证,这项减免在上海市用不上" in page
+    # The summary counts only the waiver that applies in 上海市 (熔化焊接 -> 特种设备焊接).
+    assert '<p id="result-summary" class="summary">可减免 1 项证书申请' in page
 
 
 @pytest.mark.parametrize(
@@ -222,7 +227,7 @@ def test_server_error_page_renders_without_the_database():
 
 def test_a_results_page_costs_one_query(client, django_assert_num_queries):
     """The rules come from the process's snapshot; only the data version is read."""
-    snapshot.current_rules()
+    guide.channels(snapshot.current_rules())  # next steps are read once per version, like the rules
     with django_assert_num_queries(1):
         client.get(query(*ALL, region="44"))
     with django_assert_num_queries(1):

@@ -10,6 +10,24 @@ from django.db import migrations
 
 from recognition.roles import ACTIONS, set_up_groups
 
+# The models as they stood when this migration was written; later models grant their
+# permissions in their own migration (0050_next_steps).
+EDITED_MODELS = (
+    "notice",
+    "clause",
+    "department",
+    "occupation",
+    "skilllevel",
+    "certificate",
+    "step",
+    "recognitionrule",
+    "condition",
+    "levelequivalence",
+    "province",
+    "issuance",
+    "referencefact",
+)
+
 
 def create_groups(apps, schema_editor):
     db = schema_editor.connection.alias
@@ -17,7 +35,9 @@ def create_groups(apps, schema_editor):
     app_config.models_module = True
     create_permissions(app_config, apps=apps, verbosity=0, using=db)
     app_config.models_module = None
-    set_up_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), using=db)
+    set_up_groups(
+        apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), using=db, edited_models=EDITED_MODELS
+    )
 
 
 def remove_groups(apps, schema_editor):
