@@ -582,9 +582,7 @@ def test_a_draft_notice_hides_its_rules_until_published(admin_client, client):
     )
     assert "已设为草稿 1 项" in response.content.decode()
     assert lookup(client, "building-welder")["recognitions"] == []
-    assert (
-        'id="card-fusion-welding-cutting"' in admin_client.get("/preview/?held=building-welder").content.decode()
-    )
+    assert 'id="card-fusion-welding-cutting"' in admin_client.get("/preview/?held=building-welder").content.decode()
     admin_client.post("/admin/recognition/notice/", {"action": "publish", "_selected_action": [notice.pk]})
     assert recognition_to(lookup(client, "building-welder"), "fusion-welding-cutting")
 
