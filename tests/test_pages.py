@@ -171,10 +171,23 @@ def test_routes_page(client):
     page = html(client.get("/routes/?target=building-welder"))
     assert "取得建筑焊工特种作业操作证的途径" in page
     assert 'value="building-welder" id="target-building-welder" checked' in page
-    assert "从特种设备焊接操作人员证书出发,分2步" in page
-    assert "附件序号7" in page and "附件序号4" in page
+    assert "不凭任何证书直接申请建筑焊工操作证:要参加 <strong>3 项</strong>(1 项培训、2 项考试或考核)" in page
+    assert "凭熔化焊接与热切割作业操作证只须参加 2 项,比直接申请少 1 项" in page
+    # 特种设备焊接 -> 熔化焊接 (1 exam) -> 建筑焊工 (2 exams): 3, as many as applying directly.
+    assert "分步取得,但不比直接申请省事" in page and "分步取得,总共比直接申请少" not in page
+    assert "从特种设备焊接操作人员证出发,途中取得熔化焊接与热切割作业操作证:共 3 项" in page
+    assert "附件序号4" in page
     partial = html(client.get("/routes/?target=building-welder", HTTP_HX_REQUEST="true"))
     assert "<html" not in partial and "取得建筑焊工特种作业操作证的途径" in partial
+
+
+def test_a_two_step_route_with_more_exams_than_applying_directly_is_not_called_a_shortening(client):
+    page = html(client.get("/routes/?target=special-equipment-welder"))
+    assert "要参加 <strong>2 项</strong>" in page
+    # 建筑焊工 -> 熔化焊接 (2 exams) -> 特种设备焊接 (1 exam): three exams against two.
+    longer = page.split("分步取得,但不比直接申请省事")[1]
+    assert "从建筑焊工操作证出发,途中取得熔化焊接与热切割作业操作证:共 3 项" in longer
+    assert "分步取得,总共比直接申请少" not in page
 
 
 def test_routes_page_with_no_direct_route_says_so(client):
