@@ -163,7 +163,8 @@ def certificate(request: HttpRequest, slug: str) -> HttpResponse:
     book = current_rules()
     if slug not in book.certificates:
         raise Http404("没有这种证书")
-    return render(request, "certificate.html", {**presenters.describe_certificate(book, slug), **print_context(request)})
+    context = {**presenters.describe_certificate(book, slug), **print_context(request)}
+    return render(request, "certificate.html", context)
 
 
 @require_safe
