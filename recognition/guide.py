@@ -289,6 +289,15 @@ class Guide:
     region_reasons: list[str] = field(default_factory=list)
     departments: list[DepartmentSteps] = field(default_factory=list)  # every department applied to, once
 
+    @property
+    def shared_channels(self) -> list[tuple[str, str, str]]:
+        """(phone, online name, online address) common to every department applied to: printed once."""
+        seen: dict[tuple[str, str, str], None] = {}
+        for steps in self.departments:
+            for channel in steps.national:
+                seen.setdefault((channel.phone, channel.online_name, channel.online_url))
+        return list(seen)
+
 
 def describe(book: RuleBook, result: engine.LookupResult) -> Guide:
     cards = build_cards(book, result)
