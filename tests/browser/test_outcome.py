@@ -156,3 +156,24 @@ def test_axe_finds_no_violations_on_a_phone_with_the_picker_folded(site, phone):
     phone.goto(site + SHARED_LINK)
     results = Axe().run(phone)
     assert results.violations_count == 0, results.generate_report()
+
+
+def test_the_matrix_reads_without_sideways_scrolling_on_a_phone_and_unsqueezed_on_a_desktop(site, browser):
+    context = browser.new_context(locale="zh-CN", viewport=PHONE)
+    page = context.new_page()
+    try:
+        page.goto(site + "/matrix/")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        scroller = page.locator(".table-scroll")
+        assert scroller.evaluate("el => el.scrollWidth <= el.clientWidth")
+        first = page.locator(".matrix tbody tr").first
+        assert first.bounding_box()["width"] <= PHONE["width"]
+        page.set_viewport_size(DESKTOP)
+        page.goto(site + "/matrix/")
+        cite = page.locator(".matrix tbody tr").first.locator("td").last
+        line_height = float(cite.evaluate("el => parseFloat(getComputedStyle(el).lineHeight)"))
+        padding = float(cite.evaluate("el => parseFloat(getComputedStyle(el).paddingTop) * 2"))
+        link = cite.locator("a").bounding_box()
+        assert link["height"] < 2 * line_height, (link, line_height, padding)  # 一、(一) on one line
+    finally:
+        context.close()
