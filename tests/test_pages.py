@@ -308,3 +308,34 @@ def test_a_summary_beside_the_picker_counts_the_waivers(client):
     assert '<p id="result-summary" class="summary"></p>' in html(client.get("/"))
     fragment = html(client.get(query("fusion-welding-cutting"), HTTP_HX_REQUEST="true"))
     assert '<div hx-swap-oob="innerHTML:#result-summary">可减免 2 项证书申请' in fragment
+
+
+def test_the_400_page_names_the_choices_in_words_not_slugs(client):
+    page = html(client.get("/?held=electrician"))
+    choices = page.split('<ul class="choices">')[1].split("</ul>")[0]
+    assert "低压电工作业特种作业操作证" in choices
+    assert "low-voltage-electrician</" not in choices and "<code>" not in choices
+
+
+def test_the_404_page_links_the_certificate_list_and_the_home_page(client):
+    page = html(client.get("/no-such-page/"))
+    assert 'href="/certificates/"' in page and 'href="/"' in page
+
+
+def test_results_offer_printing_but_no_json_link(client):
+    page = html(client.get(query("fusion-welding-cutting")))
+    assert "data-print hidden>打印</button>" in page
+    assert "JSON 数据" not in page.split('id="results"')[1].split("</section>")[0]
+    assert "开放数据接口(API)" in page  # the footer
+
+
+def test_certificate_pages_say_what_the_certificate_is_for_with_the_source(client):
+    for slug, words in [
+        ("building-welder", "施工现场"),
+        ("special-equipment-welder", "锅炉、压力容器、压力管道"),
+        ("low-voltage-electrician", "生产经营单位"),
+    ]:
+        page = html(client.get(f"/certificates/{slug}/"))
+        uses = page.split('<p class="uses">')[1].split("</p>")[0]
+        assert words in uses and "来源:" in uses
+        assert "查询日期" in page and 'class="print-qr"' in page  # prints with the same footer
