@@ -18,6 +18,7 @@ from recognition import engine
 from recognition.engine import CertificateInfo, RuleBook, RuleInfo
 from recognition.presenters import Citation, cite
 
+STATED = "stated"  # a condition the site cannot decide; every other kind depends on the region
 MET = "满足"
 UNMET = "不满足"
 CHECK = "需确认"
@@ -211,6 +212,8 @@ def condition_view(condition: engine.ConditionOutcome, region: engine.ProvinceIn
                 condition.text, CHECK, f"{region.name}的发证情况尚未录入,请向当地住房城乡建设主管部门确认"
             )
         return ConditionView(condition.text, CHECK, "选择申请地区后可以判断,或向当地住房城乡建设主管部门确认")
+    if condition.kind != STATED:
+        return ConditionView(condition.text, CHECK, "选择申请地区后可以判断" if not region else "请向受理部门确认")
     return ConditionView(condition.text, CHECK, "网站无法判断,请自行确认")
 
 
@@ -303,9 +306,14 @@ def describe(book: RuleBook, result: engine.LookupResult) -> Guide:
     cards = build_cards(book, result)
     reasons = []
     for recognition in result.recognitions:
-        if any(c.kind == engine.TARGET_ISSUED_IN_REGION for c in recognition.conditions):
-            target = book.certificates[recognition.rule.target]
-            reason = f"判断{target.short_name}在该地区是否颁发(此项减免的条件)"
+        for condition in recognition.conditions:
+            if condition.kind == STATED:
+                continue
+            if condition.kind == engine.TARGET_ISSUED_IN_REGION:
+                target = book.certificates[recognition.rule.target]
+                reason = f"判断{target.short_name}在该地区是否颁发(此项减免的条件)"
+            else:  # any other condition the engine decides by region, e.g. a provincial notice's scope
+                reason = f"判断条件“{condition.text}”"
             if reason not in reasons:
                 reasons.append(reason)
     apply_to = {recognition.rule.apply_to for recognition in result.recognitions}
