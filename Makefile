@@ -11,7 +11,7 @@ TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key DJANGO_SECURE_SSL_REDIRECT=0 
 PROD_ENV := DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-local-production-like-secret-key-for-this-machine-$$(hostname)} \
 	DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1}
 
-.PHONY: install run test lint format serve bench clean
+.PHONY: install run test lint format serve bench screenshots clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ serve: install
 # writes bench/results/<database>.txt (sqlite.txt, or postgresql.txt with DATABASE_URL=postgres://…).
 bench: install
 	$(PROD_ENV) BENCH_COMMAND="make bench$(if $(BENCH_ARGS), BENCH_ARGS='$(BENCH_ARGS)')" $(PY) bench/run.py $(BENCH_ARGS)
+
+# docs/phone-result.png, docs/phone-card-open.png, docs/printed-result.png (needs chromium and fonts-noto-cjk).
+screenshots: install
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=1 $(PY) manage.py load_notice
+	DJANGO_DEBUG=1 $(PY) docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -37,6 +37,7 @@ from recognition.models import (
     Department,
     Issuance,
     LevelEquivalence,
+    NextStep,
     Notice,
     Occupation,
     Province,
@@ -720,3 +721,22 @@ class ReferenceFactAdmin(StaffAdmin):
     list_filter = ["certificate", "confidence"]
     search_fields = ["topic", "text", "source", "certificate__name", "certificate__short_name"]
     list_select_related = ["certificate"]
+
+
+@admin.register(NextStep)
+class NextStepAdmin(StaffAdmin):
+    list_display = ["department", "region", "office_name", "phone", "online_name", "confidence", "order"]
+    list_filter = ["department", "confidence", ("province", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["office_name", "address", "phone", "online_name", "source", "province__name"]
+    list_select_related = ["department", "province"]
+    fieldsets = [
+        (None, {"fields": ["department", "province", "order"]}),
+        ("办理地点", {"fields": ["office_name", "address", "opening_hours", "phone"]}),
+        ("网上办理", {"fields": ["online_name", "online_url"]}),
+        ("办理须知", {"fields": ["what_to_bring", "verify_text", "verify_url"]}),
+        ("来源", {"fields": ["source", "confidence"], "description": "只公开可信度中、高的信息;不填未核实的地址。"}),
+    ]
+
+    @admin.display(description="地区", ordering="province__order")
+    def region(self, step: NextStep) -> str:
+        return step.province.name if step.province_id else "全国"

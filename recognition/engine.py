@@ -199,6 +199,7 @@ class RuleBook:
     clauses: dict[tuple[str, str], ClauseInfo] = field(default_factory=dict)  # (notice number, anchor), in order
     departments: tuple[str, ...] = ()
     facts: dict[str, tuple[FactInfo, ...]] = field(default_factory=dict)  # by certificate; public ones only
+    next_steps: tuple = ()  # recognition.guide.Channel: where to apply, per department and region
 
     @property
     def notice(self) -> NoticeInfo | None:

@@ -543,3 +543,61 @@ class DataVersion(models.Model):
     @property
     def label(self) -> str:
         return f"{self.revision}-{timezone.localtime(self.changed_at):%Y%m%d%H%M%S}"
+
+
+class NextStepQuerySet(models.QuerySet):
+    def public(self):
+        """Entries shown to the public: medium or high confidence only."""
+        return self.filter(confidence__in=[ReferenceFact.Confidence.HIGH, ReferenceFact.Confidence.MEDIUM])
+
+
+class NextStep(models.Model):
+    """Where to apply and what to do next, for one department: nationwide (no region) or in one region.
+
+    Nationwide entries carry the national channels (hotline, online entry,
+    verification service); staff add local offices per region. Nothing here
+    may be guessed: every entry names its source.
+    """
+
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="next_steps", verbose_name=_("部门")
+    )
+    province = models.ForeignKey(
+        Province,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="next_steps",
+        verbose_name=_("地区"),
+        help_text=_("留空表示全国通用的渠道;选择地区表示该地区的办理地点"),
+    )
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+    office_name = models.CharField(
+        _("办理机构"), max_length=120, blank=True, help_text=_("例如 某市住房和城乡建设局政务服务窗口")
+    )
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    opening_hours = models.CharField(_("办公时间"), max_length=120, blank=True)
+    phone = models.CharField(_("电话"), max_length=80, blank=True)
+    online_name = models.CharField(_("网上办理渠道"), max_length=120, blank=True)
+    online_url = models.URLField(_("网上办理网址"), blank=True)
+    what_to_bring = models.TextField(_("需要携带"), blank=True)
+    verify_text = models.TextField(_("核验证书的方法"), blank=True, help_text=_("如何查询所持证书已登记、有效"))
+    verify_url = models.URLField(_("核验网址"), blank=True)
+    source = models.CharField(_("信息来源"), max_length=300)
+    confidence = models.CharField(_("可信度"), max_length=8, choices=ReferenceFact.Confidence.choices)
+
+    objects = NextStepQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("办事指引")
+        verbose_name_plural = _("办事指引")
+        ordering = ["department", "province", "order", "pk"]
+
+    def __str__(self) -> str:
+        where = self.province.name if self.province_id else _("全国")
+        label = self.office_name or self.online_name or self.phone
+        return f"{self.department} · {where}" + (f" · {label}" if label else "")
+
+    @property
+    def is_public(self) -> bool:
+        return self.confidence in {ReferenceFact.Confidence.HIGH, ReferenceFact.Confidence.MEDIUM}

@@ -29,6 +29,7 @@ class Citation:
     url: str  # the notice's page at the clause
     quote: str
     serial: int | None = None
+    serial_name: str = "序号"  # 附件序号 when the notice has an attachment table
 
     @property
     def text(self) -> str:
@@ -92,6 +93,7 @@ def cite(book: RuleBook, notice_number: str, anchor: str, quote: str, serial: in
         url=f"{notice_url(book, notice_number)}#{anchor}",
         quote=quote,
         serial=serial,
+        serial_name="附件序号" if book.notices[notice_number].attachment_title else "序号",
     )
 
 

@@ -24,19 +24,25 @@ EDITED_MODELS = (
     "province",
     "issuance",
     "referencefact",
+    "nextstep",
 )
 
 ACTIONS = {EDITOR: ("add", "change", "delete", "view"), VIEWER: ("view",)}
 
 
-def codenames(group: str) -> set[str]:
-    return {f"{action}_{model}" for model in EDITED_MODELS for action in ACTIONS[group]}
+def codenames(group: str, edited_models: tuple[str, ...] = EDITED_MODELS) -> set[str]:
+    return {f"{action}_{model}" for model in edited_models for action in ACTIONS[group]}
 
 
-def set_up_groups(group_model, permission_model, using: str = "default") -> None:
-    """Create both groups with exactly their permissions (the permissions must exist)."""
+def set_up_groups(
+    group_model, permission_model, using: str = "default", edited_models: tuple[str, ...] = EDITED_MODELS
+) -> None:
+    """Create both groups with exactly their permissions (the permissions must exist).
+
+    A migration passes the models as they stood when it was written (later models get their own migration).
+    """
     for name in ACTIONS:
-        wanted = codenames(name)
+        wanted = codenames(name, edited_models)
         permissions = permission_model.objects.using(using).filter(
             content_type__app_label="recognition", codename__in=wanted
         )

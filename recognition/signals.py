@@ -26,6 +26,7 @@ VERSIONED_MODELS = (
     models.Province,
     models.Issuance,
     models.ReferenceFact,
+    models.NextStep,
 )
 
 

@@ -35,6 +35,7 @@ from recognition.engine import (
     SkillLevelInfo,
     StepInfo,
 )
+from recognition.guide import Channel
 
 PUBLISHED = models.Publication.PUBLISHED
 ISSUANCE = {
@@ -279,6 +280,24 @@ def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
             FactInfo(fact.topic, fact.text, fact.source, fact.url, fact.confidence)
         )
 
+    next_steps = tuple(
+        Channel(
+            department=step.department.name,
+            region=step.province.code if step.province_id else None,
+            office_name=step.office_name,
+            address=step.address,
+            opening_hours=step.opening_hours,
+            phone=step.phone,
+            online_name=step.online_name,
+            online_url=step.online_url,
+            what_to_bring=step.what_to_bring,
+            verify_text=step.verify_text,
+            verify_url=step.verify_url,
+            source=step.source,
+        )
+        for step in models.NextStep.objects.public().select_related("department", "province").order_by("order", "pk")
+    )
+
     provinces = {
         province.code: ProvinceInfo(province.code, province.name)
         for province in models.Province.objects.order_by("order", "code")
@@ -303,4 +322,5 @@ def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
         clauses=clauses,
         departments=tuple(models.Department.objects.order_by("order", "name").values_list("name", flat=True)),
         facts={slug: tuple(items) for slug, items in facts.items()},
+        next_steps=next_steps,
     )

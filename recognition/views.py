@@ -22,7 +22,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from recognition import engine, presenters
+from recognition import engine, guide, presenters
 from recognition.caching import public_cache
 from recognition.models import Notice
 from recognition.query import (
@@ -47,7 +47,7 @@ def qr_svg(url: str) -> str:
     """
     return mark_safe(
         segno.make(url, micro=False, error="m", mask=0).svg_inline(
-            scale=2, border=2, title="本页网址二维码", svgclass="qr", omitsize=False
+            scale=1, border=4, title="本页网址二维码", svgclass="qr", omitsize=True
         )
     )
 
@@ -115,6 +115,7 @@ def render_home(request: HttpRequest, book: engine.RuleBook, preview: bool = Fal
         "region": region,
         "answer": answer,
         "basis": answer["basis"] if answer else presenters.basis(book, None, on),
+        "guide": guide.describe(book, result) if result else None,
         "preview": preview,
         **day_context(request, on),
         **print_context(request),
@@ -143,6 +144,7 @@ def routes(request: HttpRequest, book: engine.RuleBook) -> HttpResponse:
         "region": region,
         "answer": answer,
         "basis": answer["basis"] if answer else presenters.basis(book, None, on),
+        "direct_cost": guide.compare_routes(book, result, answer) if result else None,
         **day_context(request, on),
         **print_context(request),
     }

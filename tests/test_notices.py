@@ -291,10 +291,12 @@ def test_every_citation_on_every_page_leads_to_its_clause(client, provincial, da
 
 def test_the_replacement_is_cited_from_its_first_day(client, provincial):
     before = page_text(client, f"/?held={LOW}&region={JIANGSU}&on=2026-12-31")
-    assert '<a href="/notices/rstf-2026-1/#s1-1">人社厅发〔2026〕1号 一、(一)</a>' in before
+    assert "依据:人社厅发〔2026〕1号 一、(一),附件序号1" in before
+    assert '<a href="/notices/rstf-2026-1/#s1-1">' in before
     assert "适用至2026年12月31日,之后由苏人社发〔2026〕99号序号1取代" in before
     after = page_text(client, f"/?held={LOW}&region={JIANGSU}&on=2027-01-01")
-    assert '<a href="/notices/srsf-2026-99/#s1-1">苏人社发〔2026〕99号 一、(一)</a>' in after
+    assert "依据:苏人社发〔2026〕99号 一、(一),序号1" in after
+    assert '<a href="/notices/srsf-2026-99/#s1-1">' in after
     assert "以下按<strong>2027年1月1日</strong>适用的规定作答" in after
     assert "已经停止适用的规定" not in after  # the pair is answered by its replacement
     notice_page = page_text(client, "/notices/srsf-2026-99/")

@@ -63,16 +63,19 @@ def test_results_full_page_keeps_the_choices_and_cites_the_clause(client):
     page = html(client.get(query("fusion-welding-cutting", region="11")))
     assert 'value="fusion-welding-cutting" id="held-fusion-welding-cutting" checked' in page
     assert '<option value="11" selected>北京市</option>' in page
-    assert "申请建筑焊工特种作业操作证" in page
-    assert "申请特种设备焊接操作人员证书" in page
+    assert 'id="card-building-welder"' in page and "申请建筑焊工操作证:可以不参加安全作业培训" in page
+    assert 'id="card-special-equipment-welder"' in page
     assert "向颁发建筑焊工特种作业操作证地区的住房城乡建设主管部门申请" in page
-    assert '<a href="/notices/rstf-2026-1/#s1-2">人社厅发〔2026〕1号 一、(二)</a>' in page
+    assert "依据:人社厅发〔2026〕1号 一、(二),附件序号4" in page
+    assert '<a href="/notices/rstf-2026-1/#s1-2">在通知原文中查看一、(二)</a>' in page
     assert "附件序号4" in page and "附件序号5" in page
     assert "视同达到<strong>焊工初级工(五级)</strong>水平" in page
     assert "可按规定报名参加焊工<strong>中级工(四级)</strong>技能等级认定" in page
-    assert "人力资源社会保障部门遴选备案的职业技能等级认定机构" in page
-    assert "以国家职业技能标准和认定机构的规定为准" in page
-    assert '<a href="#picker">修改选择</a>' in page
+    assert "由人力资源社会保障部门备案的职业技能等级认定机构规定,以其公告为准" in page
+    assert "osta.mohrss.gov.cn" in page
+    # Outcome first: the picker is folded to one line naming the choice, with its 修改 control.
+    assert '<details id="picker-fold" class="picker-fold no-print">' in page
+    assert "您持有:熔化焊接与热切割作业操作证;地区:北京市" in page and ">修改<" in page
 
 
 def test_htmx_request_gets_only_the_results_partial(client):
@@ -82,7 +85,7 @@ def test_htmx_request_gets_only_the_results_partial(client):
     assert "<html" not in page and "<form" not in page
     assert page.lstrip().startswith("<title>查询结果:熔化焊接与热切割作业操作证 - 证书互认查询</title>")
     assert '<section class="results"' in page
-    assert "申请建筑焊工特种作业操作证" in page
+    assert 'id="card-building-welder"' in page
     assert "HX-Request" in response["Vary"]
 
 
@@ -97,10 +100,10 @@ def test_htmx_history_restore_gets_the_full_page(client):
 def test_every_combination_renders_its_outcomes(client, held):
     page = html(client.get(query(*held)))
     expected = sorted(serial for (a, b), serial in PAIRS_WITH_A_ROW.items() if a in held and b not in held)
-    assert re.findall(r"附件序号(\d+)", page) == [str(s) for s in sorted(expected, key=_display_order)]
-    for serial in expected:
-        held_slug, target, *_ = NOTICE_ROWS[serial]
-        assert f"申请{NAMES[target]}" in page
+    cited = re.findall(r'<p class="print-only print-cite">(.*?)</p>', page)
+    assert sorted(int(s) for line in cited for s in re.findall(r"附件序号(\d+)", line)) == sorted(expected)
+    targets = list(dict.fromkeys(NOTICE_ROWS[serial][1] for serial in sorted(expected, key=_display_order)))
+    assert re.findall(r'<article class="card[^"]*" aria-labelledby="card-([a-z-]+)"', page) == targets
     if not expected:
         assert "没有可以减免的证书申请" in page
     assert page.count('class="level"') == len(held)
@@ -137,7 +140,10 @@ def test_region_that_does_not_issue_building_welder_excludes_the_waiver(client):
     issuance.save()
     page = html(client.get(query("fusion-welding-cutting", region="31")))
     assert "所选地区不适用" in page
-    assert "(所选地区:不满足)" in page
+    assert '<span class="mark mark-unmet">不满足</span>' in page
+    assert "申请建筑焊工操作证:上海市不颁发此证,这项减免在上海市用不上" in page
+    # The summary counts only the waiver that applies in 上海市 (熔化焊接 -> 特种设备焊接).
+    assert '<p id="result-summary" class="summary">可减免 1 项证书申请' in page
 
 
 @pytest.mark.parametrize(
@@ -169,10 +175,23 @@ def test_routes_page(client):
     page = html(client.get("/routes/?target=building-welder"))
     assert "取得建筑焊工特种作业操作证的途径" in page
     assert 'value="building-welder" id="target-building-welder" checked' in page
-    assert "从特种设备焊接操作人员证书出发,分2步" in page
-    assert "附件序号7" in page and "附件序号4" in page
+    assert "不凭任何证书直接申请建筑焊工操作证:要参加 <strong>3 项</strong>(1 项培训、2 项考试或考核)" in page
+    assert "凭熔化焊接与热切割作业操作证只须参加 2 项,比直接申请少 1 项" in page
+    # 特种设备焊接 -> 熔化焊接 (1 exam) -> 建筑焊工 (2 exams): 3, as many as applying directly.
+    assert "分步取得,但不比直接申请省事" in page and "分步取得,总共比直接申请少" not in page
+    assert "从特种设备焊接操作人员证出发,途中取得熔化焊接与热切割作业操作证:共 3 项" in page
+    assert "附件序号4" in page
     partial = html(client.get("/routes/?target=building-welder", HTTP_HX_REQUEST="true"))
     assert "<html" not in partial and "取得建筑焊工特种作业操作证的途径" in partial
+
+
+def test_a_two_step_route_with_more_exams_than_applying_directly_is_not_called_a_shortening(client):
+    page = html(client.get("/routes/?target=special-equipment-welder"))
+    assert "要参加 <strong>2 项</strong>" in page
+    # 建筑焊工 -> 熔化焊接 (2 exams) -> 特种设备焊接 (1 exam): three exams against two.
+    longer = page.split("分步取得,但不比直接申请省事")[1]
+    assert "从建筑焊工操作证出发,途中取得熔化焊接与热切割作业操作证:共 3 项" in longer
+    assert "分步取得,总共比直接申请少" not in page
 
 
 def test_routes_page_with_no_direct_route_says_so(client):
@@ -289,3 +308,34 @@ def test_a_summary_beside_the_picker_counts_the_waivers(client):
     assert '<p id="result-summary" class="summary"></p>' in html(client.get("/"))
     fragment = html(client.get(query("fusion-welding-cutting"), HTTP_HX_REQUEST="true"))
     assert '<div hx-swap-oob="innerHTML:#result-summary">可减免 2 项证书申请' in fragment
+
+
+def test_the_400_page_names_the_choices_in_words_not_slugs(client):
+    page = html(client.get("/?held=electrician"))
+    choices = page.split('<ul class="choices">')[1].split("</ul>")[0]
+    assert "低压电工作业特种作业操作证" in choices
+    assert "low-voltage-electrician</" not in choices and "<code>" not in choices
+
+
+def test_the_404_page_links_the_certificate_list_and_the_home_page(client):
+    page = html(client.get("/no-such-page/"))
+    assert 'href="/certificates/"' in page and 'href="/"' in page
+
+
+def test_results_offer_printing_but_no_json_link(client):
+    page = html(client.get(query("fusion-welding-cutting")))
+    assert "data-print hidden>打印</button>" in page
+    assert "JSON 数据" not in page.split('id="results"')[1].split("</section>")[0]
+    assert "开放数据接口(API)" in page  # the footer
+
+
+def test_certificate_pages_say_what_the_certificate_is_for_with_the_source(client):
+    for slug, words in [
+        ("building-welder", "施工现场"),
+        ("special-equipment-welder", "锅炉、压力容器、压力管道"),
+        ("low-voltage-electrician", "生产经营单位"),
+    ]:
+        page = html(client.get(f"/certificates/{slug}/"))
+        uses = page.split('<p class="uses">')[1].split("</p>")[0]
+        assert words in uses and "来源:" in uses
+        assert "打印日期" in page and 'class="print-qr"' in page  # prints with the same footer

@@ -17,7 +17,35 @@
     });
   }
 
-  document.addEventListener("htmx:historyRestore", syncChoicesWithAddress);
+  // The region question is open only when a ticked certificate's answer depends on it.
+  function foldRegion() {
+    var fold = document.getElementById("region-fold");
+    var hint = document.getElementById("region-hint");
+    var select = document.getElementById("region");
+    if (!fold || !hint || !select) return;
+    fold.open = hint.getAttribute("data-matters") === "1" || select.value !== "";
+  }
+
+  // A print control needs a script; without one the browser's own print still works.
+  function showPrintButtons() {
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-print]");
+    if (button) window.print();
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    foldRegion();
+    showPrintButtons();
+  });
+  document.addEventListener("htmx:historyRestore", function () {
+    syncChoicesWithAddress();
+    showPrintButtons();
+  });
+  document.addEventListener("DOMContentLoaded", showPrintButtons);
   window.addEventListener("pageshow", function (event) {
     if (event.persisted) syncChoicesWithAddress();
   });

@@ -15,8 +15,8 @@ FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 class Command(BaseCommand):
     help = (
         "Load notice packages (JSON, docs/notice-format.md). Without FILE: load the shared reference data "
-        "(fixtures/reference.json), every package in fixtures/notices/ and fixtures/certificate-facts.json "
-        "into an empty database; never over staff edits unless --force."
+        "(fixtures/reference.json), every package in fixtures/notices/, fixtures/certificate-facts.json and "
+        "fixtures/next-steps.json into an empty database; never over staff edits unless --force."
     )
 
     def add_arguments(self, parser):
@@ -71,4 +71,5 @@ class Command(BaseCommand):
                 if verbosity:
                     self.stdout.write(f"{path.relative_to(FIXTURES.parent)}: {result.number} {result.action}.")
             call_command("loaddata", str(FIXTURES / "certificate-facts.json"), verbosity=verbosity)
+            call_command("loaddata", str(FIXTURES / "next-steps.json"), verbosity=verbosity)
         self.stdout.write(self.style.SUCCESS(f"Loaded the reference data and {len(notices)} notice package(s)."))
