@@ -177,6 +177,7 @@ def test_routes_page(client):
     assert 'value="building-welder" id="target-building-welder" checked' in page
     assert "不凭任何证书直接申请建筑焊工操作证:要参加 <strong>3 项</strong>(1 项培训、2 项考试或考核)" in page
     assert "凭熔化焊接与热切割作业操作证只须参加 2 项,比直接申请少 1 项" in page
+    assert '<p class="plain"><strong>可以不参加安全作业培训,直接参加考核(安全技术理论、安全操作技能)</strong>' in page
     # 特种设备焊接 -> 熔化焊接 (1 exam) -> 建筑焊工 (2 exams): 3, as many as applying directly.
     assert "分步取得,但不比直接申请省事" in page and "分步取得,总共比直接申请少" not in page
     assert "从特种设备焊接操作人员证出发,途中取得熔化焊接与热切割作业操作证:共 3 项" in page
