@@ -170,7 +170,7 @@ def test_the_matrix_reads_without_sideways_scrolling_on_a_phone_and_unsqueezed_o
         assert first.bounding_box()["width"] <= PHONE["width"]
         page.set_viewport_size(DESKTOP)
         page.goto(site + "/matrix/")
-        cite = page.locator(".matrix tbody tr").first.locator("td").last
+        cite = page.locator(".matrix tbody tr").first.locator("td").nth(6)  # 依据: 人社厅发〔2026〕1号 一、(一)
         line_height = float(cite.evaluate("el => parseFloat(getComputedStyle(el).lineHeight)"))
         padding = float(cite.evaluate("el => parseFloat(getComputedStyle(el).paddingTop) * 2"))
         link = cite.locator("a").bounding_box()
