@@ -3,6 +3,14 @@
 A separate URL rather than a switch on the public pages, so that those stay
 cookie-free and cacheable: nothing here reads or sets anything the public
 pages look at. The answer is private and never cached.
+
+Still to do (issue 8): the preview should cover the notice pages, the matrix
+and the certificate pages as well as the home page. Those views do not take a
+rule book yet (recognition/views.py is being reworked for notices over time);
+once they do, each gets a URL here beside this one (/preview/notices/<slug>/,
+/preview/matrix/, /preview/certificates/<slug>/), rendered with
+`current_rules(include_drafts=True)` and `preview=True`, and the admin's
+"在网站上预览" links point to the page that shows the row being edited.
 """
 
 from __future__ import annotations
