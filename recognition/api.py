@@ -2,45 +2,59 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
-from django.urls import reverse
-from django.utils import timezone
+from datetime import date
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from recognition import engine
+from recognition import engine, presenters
 from recognition.caching import public_cache
-from recognition.engine import LevelInfo, LookupResult, RuleBook, RuleInfo
-from recognition.query import QueryError, parse_held, parse_region, parse_target, query_params
-from recognition.snapshot import current_rules
+from recognition.engine import LevelInfo, LookupResult, NoticeInfo, RuleBook, RuleInfo
+from recognition.query import QueryError, parse_held, parse_on, parse_region, parse_target, query_params, today
 
 
-def clause_url(anchor: str) -> str:
-    return f"{reverse('notice')}#{anchor}"
-
-
-def notice_json(book: RuleBook) -> dict | None:
-    notice = book.notice
+def notice_json(book: RuleBook, notice: NoticeInfo | None, on: date | None = None) -> dict | None:
     if notice is None:
         return None
+    status = engine.notice_status(book, notice, on or today())
     return {
         "number": notice.number,
+        "slug": notice.slug,
         "title": notice.title,
         "short_title": notice.short_title,
         "issuers": list(notice.issuers),
         "issued_on": notice.issued_on.isoformat(),
-        "legal_status": notice.legal_status,
-        "url": reverse("notice"),
+        "in_force_from": notice.effective_from.isoformat(),
+        "in_force_from_stated": notice.in_force_from is not None,
+        "ends_on": notice.ends_on.isoformat() if notice.ends_on else None,
+        "scope": list(notice.scope),
+        "replaces": notice.replaces,
+        "status": status,
+        "legal_status": engine.NOTICE_STATUS_NAMES[status],
+        "status_note": notice.status_note,
+        "url": presenters.notice_url(book, notice.number),
     }
+
+
+def notices_json(book: RuleBook, notices: list[NoticeInfo], on: date | None) -> list[dict]:
+    return [notice_json(book, notice, on) for notice in notices]
 
 
 def level_name(book: RuleBook, number: int) -> str:
     return book.skill_level(number).display
 
 
+def iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
 def rule_json(book: RuleBook, rule: RuleInfo) -> dict:
+    citation = presenters.cite(book, rule.notice_number, rule.clause, rule.quote, rule.serial)
     return {
         "serial": rule.serial,
         "notice": rule.notice_number,
+        "notice_url": presenters.notice_url(book, rule.notice_number),
         "held": rule.held,
         "held_name": book.certificates[rule.held].name,
         "target": rule.target,
@@ -50,15 +64,30 @@ def rule_json(book: RuleBook, rule: RuleInfo) -> dict:
         "waived": list(rule.waived),
         "remaining": list(rule.remaining),
         "clause": rule.clause,
-        "clause_url": clause_url(rule.clause),
+        "clause_label": citation.label,
+        "clause_url": citation.url,
         "quote": rule.quote,
-        "valid_from": rule.valid_from.isoformat(),
-        "valid_until": rule.valid_until.isoformat() if rule.valid_until else None,
+        "scope": list(rule.scope),
+        "valid_from": iso(rule.valid_from),
+        "valid_until": iso(rule.valid_until),
+        "replaces": {"notice": rule.replaces[0], "serial": rule.replaces[1]} if rule.replaces else None,
+        "replaced_by": {"notice": rule.replaced_by[0], "serial": rule.replaced_by[1]} if rule.replaced_by else None,
+    }
+
+
+def recognition_json(book: RuleBook, recognition: engine.Recognition) -> dict:
+    return {
+        **rule_json(book, recognition.rule),
+        "conditions": [{"text": c.text, "kind": c.kind, "met": c.met} for c in recognition.conditions],
+        "applies": not recognition.excluded,
     }
 
 
 def level_json(book: RuleBook, level: LevelInfo) -> dict:
+    citation = presenters.cite(book, level.notice_number, level.clause, level.quote)
     return {
+        "notice": level.notice_number,
+        "notice_url": presenters.notice_url(book, level.notice_number),
         "held": level.held,
         "held_name": book.certificates[level.held].name,
         "occupation": level.occupation,
@@ -68,25 +97,28 @@ def level_json(book: RuleBook, level: LevelInfo) -> dict:
         "eligible_level": level.eligible_level,
         "eligible_level_name": level_name(book, level.eligible_level),
         "clause": level.clause,
-        "clause_url": clause_url(level.clause),
+        "clause_label": citation.label,
+        "clause_url": citation.url,
         "quote": level.quote,
+        "scope": list(level.scope),
+        "valid_from": iso(level.valid_from),
+        "valid_until": iso(level.valid_until),
+        "replaces": {"notice": level.replaces[0], "held": level.replaces[1]} if level.replaces else None,
     }
 
 
 def lookup_json(book: RuleBook, result: LookupResult) -> dict:
+    answer = presenters.describe_lookup(book, result)
     return {
         "data_version": book.version,
-        "notice": notice_json(book),
+        "on": iso(result.on),
+        "notice": notice_json(book, book.notice, result.on),
+        "notices": notices_json(book, answer["basis"], result.on),
         "held": list(result.held),
         "region": {"code": result.region.code, "name": result.region.name} if result.region else None,
-        "recognitions": [
-            {
-                **rule_json(book, recognition.rule),
-                "conditions": [{"text": c.text, "met": c.met} for c in recognition.conditions],
-                "applies": not recognition.excluded,
-            }
-            for recognition in result.recognitions
-        ],
+        "recognitions": [recognition_json(book, recognition) for recognition in result.recognitions],
+        "upcoming": [recognition_json(book, recognition) for recognition in result.upcoming],
+        "ended": [recognition_json(book, recognition) for recognition in result.ended],
         "levels": [level_json(book, level) for level in result.levels],
         "best_levels": [
             {
@@ -107,24 +139,33 @@ def routes_json(book: RuleBook, result: engine.RoutesResult) -> dict:
         return {
             "start": r.start,
             "certificates": list(r.certificates),
-            "steps": [rule_json(book, step) for step in r.steps],
+            "steps": [recognition_json(book, step) for step in r.steps],
         }
 
+    answer = presenters.describe_routes(book, result)
     return {
         "data_version": book.version,
-        "notice": notice_json(book),
+        "on": iso(result.on),
+        "notice": notice_json(book, book.notice, result.on),
+        "notices": notices_json(book, answer["basis"], result.on),
         "target": result.target,
         "held": list(result.held),
+        "region": {"code": result.region.code, "name": result.region.name} if result.region else None,
         "direct": [route(r) for r in result.direct],
         "indirect": [route(r) for r in result.indirect],
         "level": level_json(book, result.level) if result.level else None,
     }
 
 
-def matrix_json(book: RuleBook) -> dict:
+def matrix_json(book: RuleBook, on: date | None) -> dict:
+    rules = presenters.rules_on(book, on)
+    levels = presenters.levels_on(book, on)
+    numbers = {rule.notice_number for rule in rules} | {level.notice_number for level in levels}
     return {
         "data_version": book.version,
-        "notice": notice_json(book),
+        "on": iso(on) if on else "all",
+        "notice": notice_json(book, book.notice, on),
+        "notices": notices_json(book, presenters.basis(book, numbers or None, on), on),
         "certificates": [
             {
                 "slug": cert.slug,
@@ -141,9 +182,9 @@ def matrix_json(book: RuleBook) -> dict:
         ],
         "rules": [
             {**rule_json(book, rule), "conditions": [{"text": c.text, "kind": c.kind} for c in rule.conditions]}
-            for rule in book.rules
+            for rule in rules
         ],
-        "levels": [level_json(book, level) for level in book.levels],
+        "levels": [level_json(book, level) for level in levels],
         "skill_levels": [
             {"number": level.number, "label": level.label, "title": level.title}
             for level in sorted(book.skill_levels.values(), key=lambda lvl: -lvl.number)
@@ -166,33 +207,47 @@ def error_response(error: QueryError) -> JsonResponse:
 
 @require_safe
 @public_cache
-def lookup(request: HttpRequest) -> JsonResponse:
-    book = current_rules()
+def lookup(request: HttpRequest, book: RuleBook) -> JsonResponse:
     try:
         params = query_params(request)
         held = parse_held(params, book, required=True)
         region = parse_region(params, book)
+        on = parse_on(params)
     except QueryError as error:
         return error_response(error)
-    result = engine.lookup(book, held, region, on=timezone.localdate())
-    return json_response(lookup_json(book, result))
+    return json_response(lookup_json(book, engine.lookup(book, held, region, on=on)))
 
 
 @require_safe
 @public_cache
-def routes(request: HttpRequest) -> JsonResponse:
-    book = current_rules()
+def routes(request: HttpRequest, book: RuleBook) -> JsonResponse:
     try:
         params = query_params(request)
         target = parse_target(params, book, required=True)
         held = parse_held(params, book, required=False)
+        region = parse_region(params, book)
+        on = parse_on(params)
     except QueryError as error:
         return error_response(error)
-    result = engine.routes(book, target, held, on=timezone.localdate())
-    return json_response(routes_json(book, result))
+    return json_response(routes_json(book, engine.routes(book, target, held, on=on, region=region)))
 
 
 @require_safe
 @public_cache
-def matrix(request: HttpRequest) -> JsonResponse:
-    return json_response(matrix_json(current_rules()))
+def matrix(request: HttpRequest, book: RuleBook) -> JsonResponse:
+    try:
+        on = parse_on(query_params(request), allow_all=True)
+    except QueryError as error:
+        return error_response(error)
+    return json_response(matrix_json(book, on))
+
+
+@require_safe
+@public_cache
+def docs(request: HttpRequest, book: RuleBook) -> HttpResponse:
+    """The API's documentation: every endpoint, field and error, with a changelog."""
+    examples = {
+        "slugs": list(book.certificates.items()),
+        "notice": book.notice,
+    }
+    return render(request, "api.html", {"book": book, "basis": [], **examples})

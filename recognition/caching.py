@@ -118,6 +118,10 @@ def forget_rendered() -> None:
 def public_cache(view: View | None = None, *, htmx: bool = False) -> View | Callable[[View], View]:
     """Let shared caches keep the view's answers; answer If-None-Match with 304.
 
+    The view is called as view(request, book, …) with the published rules the
+    ETag was built from, so the answer and its ETag agree and the view makes
+    no query of its own.
+
     `htmx=True` for views that answer an HTMX request with a fragment: their
     responses say `Vary: HX-Request, HX-History-Restore-Request` (a history
     restore asks with both and must get the whole page).
@@ -132,8 +136,7 @@ def public_cache(view: View | None = None, *, htmx: bool = False) -> View | Call
             if response is None:
                 response = remembered(etag, book)
             if response is None:
-                with snapshot.pinned(book):
-                    response = view(request, *args, **kwargs)
+                response = view(request, book, *args, **kwargs)
                 remember(etag, book, request, response)
             if response.status_code in (200, 304):
                 response["ETag"] = etag

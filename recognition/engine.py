@@ -7,6 +7,11 @@ everything here answers questions about a RuleBook:
   certificate, and which skill level am I deemed to have?
 - `routes`: I want this certificate; which certificates shorten the way to it,
   directly or through another one?
+
+Every answer is for one day: a row applies from its first day to its last
+day, both inclusive, and a provincial notice's rows only in its regions.
+Inputs are checked by `recognition.query` before they reach here; the
+engine only asserts them, as a programming error.
 """
 
 from __future__ import annotations
@@ -14,20 +19,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 # Condition kinds the engine can decide; every other condition is stated.
 TARGET_ISSUED_IN_REGION = "target-issued-in-region"
+NOTICE_SCOPE = "notice-scope"
 
-
-class EngineError(ValueError):
-    """A question the rules cannot answer, with the valid choices."""
-
-    def __init__(self, message: str, field: str, choices: Iterable[str]):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.choices = tuple(choices)
+# How far ahead an answer tells what is about to start or end.
+NOTICE_PERIOD = timedelta(days=90)
 
 
 def in_force(valid_from: date, valid_until: date | None, day: date | None) -> bool:
@@ -40,22 +39,44 @@ def in_force(valid_from: date, valid_until: date | None, day: date | None) -> bo
 @dataclass(frozen=True)
 class NoticeInfo:
     number: str
+    slug: str
     title: str
     short_title: str
     issuers: tuple[str, ...]
     issued_on: date
-    legal_status: str
+    in_force_from: date | None = None  # None: the notice states no date, it applies from the day issued
+    ends_on: date | None = None  # the last day it applies, inclusive
+    replaces: str | None = None  # the number of the notice it replaces
+    scope: tuple[str, ...] = ()  # region codes; empty for a national notice
+    status_note: str = ""
+    addressees: str = ""
+    source_name: str = ""
+    source_url: str = ""
     attachment_title: str = ""
-    published: bool = True
+
+    @property
+    def effective_from(self) -> date:
+        return self.in_force_from or self.issued_on
+
+    @property
+    def national(self) -> bool:
+        return not self.scope
+
+
+# A notice's status on a day, with the words the site uses for it.
+IN_FORCE, NOT_YET, ENDED, REPLACED = "in-force", "not-yet", "ended", "replaced"
+NOTICE_STATUS_NAMES = {IN_FORCE: "现行有效", NOT_YET: "尚未施行", ENDED: "已失效", REPLACED: "已被替代"}
 
 
 @dataclass(frozen=True)
 class ClauseInfo:
     anchor: str
-    numbering: str
-    heading: str
     notice_number: str
-    label: str = ""  # the full numbering a reader cites, e.g. 一、(二)
+    label: str  # as a reader cites it, e.g. 一、(二)
+    numbering: str = ""
+    heading: str = ""
+    text: str = ""
+    level: int = 1
 
 
 @dataclass(frozen=True)
@@ -103,7 +124,13 @@ class RuleInfo:
     valid_until: date | None = None
     apply_to_detail: str = ""
     conditions: tuple[ConditionInfo, ...] = ()
-    published: bool = True
+    scope: tuple[str, ...] = ()  # its notice's regions; empty: national
+    replaces: tuple[str, int] | None = None  # (notice number, serial)
+    replaced_by: tuple[str, int] | None = None  # the public row that replaces it
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.notice_number, self.serial)
 
     def in_force_on(self, day: date | None) -> bool:
         return in_force(self.valid_from, self.valid_until, day)
@@ -120,7 +147,9 @@ class LevelInfo:
     valid_from: date
     valid_until: date | None = None
     notice_number: str = ""
-    published: bool = True
+    scope: tuple[str, ...] = ()
+    replaces: tuple[str, str] | None = None  # (notice number, certificate held)
+    replaced_by: tuple[str, str] | None = None
 
     def in_force_on(self, day: date | None) -> bool:
         return in_force(self.valid_from, self.valid_until, day)
@@ -144,11 +173,22 @@ class ProvinceInfo:
 
 
 @dataclass(frozen=True)
+class FactInfo:
+    """A reference fact about a certificate: from its own source, never from a notice."""
+
+    topic: str
+    text: str
+    source: str
+    url: str = ""
+    confidence: str = "medium"
+
+
+@dataclass(frozen=True)
 class RuleBook:
     """Everything the site states, as plain data, with the version it came from."""
 
     version: str
-    notice: NoticeInfo | None
+    notices: dict[str, NoticeInfo]  # by number, oldest first
     certificates: dict[str, CertificateInfo]  # in display order
     rules: tuple[RuleInfo, ...]
     levels: tuple[LevelInfo, ...]
@@ -156,11 +196,21 @@ class RuleBook:
     provinces: dict[str, ProvinceInfo]  # in display order
     occupations: dict[str, str] = field(default_factory=dict)  # name -> code
     issuance: dict[tuple[str, str], bool | None] = field(default_factory=dict)  # (province, slug)
-    clauses: dict[str, ClauseInfo] = field(default_factory=dict)
+    clauses: dict[tuple[str, str], ClauseInfo] = field(default_factory=dict)  # (notice number, anchor), in order
     departments: tuple[str, ...] = ()
+    facts: dict[str, tuple[FactInfo, ...]] = field(default_factory=dict)  # by certificate; public ones only
 
-    def certificate(self, slug: str) -> CertificateInfo:
-        return self.certificates[slug]
+    @property
+    def notice(self) -> NoticeInfo | None:
+        """The notice the rule set started from (人社厅发〔2026〕1号): the oldest national one."""
+        national = [notice for notice in self.notices.values() if notice.national]
+        return (national or list(self.notices.values()) or [None])[0]
+
+    def notice_by_slug(self, slug: str) -> NoticeInfo | None:
+        return next((notice for notice in self.notices.values() if notice.slug == slug), None)
+
+    def clauses_of(self, number: str) -> list[ClauseInfo]:
+        return [clause for (notice, _), clause in self.clauses.items() if notice == number]
 
     def skill_level(self, number: int) -> SkillLevelInfo:
         return self.skill_levels.get(number) or SkillLevelInfo(number, f"{number}级", "")
@@ -201,6 +251,10 @@ class LookupResult:
     best_levels: tuple[BestLevel, ...]
     # Rules that would apply but whose target is already held.
     already_held: tuple[RuleInfo, ...] = ()
+    on: date | None = None
+    # Rules for the certificates held that start within NOTICE_PERIOD after `on`, or ended before it.
+    upcoming: tuple[Recognition, ...] = ()
+    ended: tuple[Recognition, ...] = ()
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -215,15 +269,19 @@ class LookupResult:
 
 @dataclass(frozen=True)
 class Route:
-    steps: tuple[RuleInfo, ...]
+    steps: tuple[Recognition, ...]
+
+    @property
+    def rules(self) -> tuple[RuleInfo, ...]:
+        return tuple(step.rule for step in self.steps)
 
     @property
     def start(self) -> str:
-        return self.steps[0].held
+        return self.steps[0].rule.held
 
     @property
     def certificates(self) -> tuple[str, ...]:
-        return (self.steps[0].held, *(step.target for step in self.steps))
+        return (self.start, *(step.rule.target for step in self.steps))
 
 
 @dataclass(frozen=True)
@@ -233,6 +291,8 @@ class RoutesResult:
     direct: tuple[Route, ...]
     indirect: tuple[Route, ...]
     level: LevelInfo | None
+    region: ProvinceInfo | None = None
+    on: date | None = None
 
 
 def search_certificates(book: RuleBook, text: str) -> tuple[str, ...]:
@@ -252,21 +312,10 @@ def search_certificates(book: RuleBook, text: str) -> tuple[str, ...]:
 
 
 def normalise_held(book: RuleBook, held: Iterable[str]) -> tuple[str, ...]:
-    """Known slugs, each once, in the book's display order; unknown slugs raise."""
-    wanted = set()
-    for slug in held:
-        if slug not in book.certificates:
-            raise EngineError(f"没有这种证书:{slug}", "held", book.certificates)
-        wanted.add(slug)
+    """The slugs, each once, in the book's display order (recognition.query has checked them)."""
+    wanted = set(held)
+    assert wanted <= book.certificates.keys(), f"unknown certificates {wanted - book.certificates.keys()}"
     return tuple(slug for slug in book.certificates if slug in wanted)
-
-
-def check_region(book: RuleBook, region: str | None) -> ProvinceInfo | None:
-    if not region:
-        return None
-    if region not in book.provinces:
-        raise EngineError(f"没有这个地区代码:{region}", "region", book.provinces)
-    return book.provinces[region]
 
 
 def decide_condition(book: RuleBook, condition: ConditionInfo, rule: RuleInfo, region: str | None) -> bool | None:
@@ -275,12 +324,44 @@ def decide_condition(book: RuleBook, condition: ConditionInfo, rule: RuleInfo, r
     return None
 
 
+def scope_condition(book: RuleBook, rule: RuleInfo, region: str | None) -> ConditionOutcome | None:
+    """A provincial notice's rule applies only in its regions: decided once a region is chosen."""
+    if not rule.scope:
+        return None
+    names = "、".join(book.provinces[code].name if code in book.provinces else code for code in rule.scope)
+    text = f"仅适用于{names}({rule.notice_number}的适用范围)"
+    return ConditionOutcome(text, (region in rule.scope) if region else None, NOTICE_SCOPE)
+
+
 def recognise(book: RuleBook, rule: RuleInfo, region: str | None) -> Recognition:
     outcomes = tuple(
         ConditionOutcome(condition.text, decide_condition(book, condition, rule, region), condition.kind)
         for condition in rule.conditions
     )
-    return Recognition(rule, outcomes)
+    scope = scope_condition(book, rule, region)
+    return Recognition(rule, (scope, *outcomes) if scope else outcomes)
+
+
+def level_applies_in(level: LevelInfo, region: str | None) -> bool:
+    return not (region and level.scope and region not in level.scope)
+
+
+def notice_status(book: RuleBook, notice: NoticeInfo, day: date) -> str:
+    """现行有效, 尚未施行, 已失效 or 已被替代 on `day`, from the dates and replacements."""
+    if day < notice.effective_from:
+        return NOT_YET
+    if notice.ends_on is not None and day > notice.ends_on:
+        return ENDED
+    replaced = any(other.replaces == notice.number and other.effective_from <= day for other in book.notices.values())
+    return REPLACED if replaced else IN_FORCE
+
+
+def rule_status(row: RuleInfo | LevelInfo, day: date) -> str:
+    if day < row.valid_from:
+        return NOT_YET
+    if row.valid_until is not None and day > row.valid_until:
+        return REPLACED if row.replaced_by else ENDED
+    return IN_FORCE
 
 
 def rules_in_force(book: RuleBook, on: date | None) -> list[RuleInfo]:
@@ -312,48 +393,66 @@ def best_levels(levels: Iterable[LevelInfo]) -> tuple[BestLevel, ...]:
 
 
 def lookup(book: RuleBook, held: Iterable[str], region: str | None = None, on: date | None = None) -> LookupResult:
-    """What the certificates held give, under the rules in force on `on`."""
+    """What the certificates held give, under the rules that apply on `on` (any day when None)."""
     held_slugs = normalise_held(book, held)
-    province = check_region(book, region)
+    assert not region or region in book.provinces, f"unknown region {region}"
+    region = region or None
     held_set = set(held_slugs)
     order = {slug: index for index, slug in enumerate(book.certificates)}
 
-    recognitions = []
-    already_held = []
-    for rule in rules_in_force(book, on):
+    def sort_key(recognition: Recognition) -> tuple:
+        rule = recognition.rule
+        return (order[rule.target], order[rule.held], rule.valid_from, rule.notice_number, rule.serial)
+
+    recognitions, already_held, upcoming, ended = [], [], [], []
+    for rule in book.rules:
         if rule.held not in held_set:
             continue
-        if rule.target in held_set:
-            already_held.append(rule)
-        else:
-            recognitions.append(recognise(book, rule, region or None))
-    recognitions.sort(key=lambda r: (order[r.rule.target], order[r.rule.held], r.rule.serial))
+        if rule.in_force_on(on):
+            if rule.target in held_set:
+                already_held.append(rule)
+            else:
+                recognitions.append(recognise(book, rule, region))
+        elif on is not None and rule.target not in held_set:
+            if on < rule.valid_from <= on + NOTICE_PERIOD:
+                upcoming.append(recognise(book, rule, region))
+            elif rule.valid_until is not None and rule.valid_until < on:
+                ended.append(recognise(book, rule, region))
 
     levels = sorted(
-        (level for level in levels_in_force(book, on) if level.held in held_set),
+        (level for level in levels_in_force(book, on) if level.held in held_set and level_applies_in(level, region)),
         key=lambda level: order[level.held],
     )
     return LookupResult(
         held=held_slugs,
-        region=province,
-        recognitions=tuple(recognitions),
+        region=book.provinces[region] if region else None,
+        recognitions=tuple(sorted(recognitions, key=sort_key)),
         levels=tuple(levels),
         best_levels=best_levels(levels),
         already_held=tuple(already_held),
+        on=on,
+        upcoming=tuple(sorted(upcoming, key=sort_key)),
+        ended=tuple(sorted(ended, key=sort_key)),
     )
 
 
 def routes(
-    book: RuleBook, target: str, held: Iterable[str] = (), on: date | None = None, max_steps: int = 3
+    book: RuleBook,
+    target: str,
+    held: Iterable[str] = (),
+    on: date | None = None,
+    region: str | None = None,
+    max_steps: int = 3,
 ) -> RoutesResult:
     """Every chain of rules, at most `max_steps` long and visiting no certificate
-    twice, that ends at `target`.
+    twice, that ends at `target`; each step with its conditions, decided for `region` where they can be.
 
     With `held`, only chains that start from a held certificate, pass through
     none that is held, and lead to a target not already held.
     """
-    if target not in book.certificates:
-        raise EngineError(f"没有这种证书:{target}", "target", book.certificates)
+    assert target in book.certificates, f"unknown certificate {target}"
+    assert not region or region in book.provinces, f"unknown region {region}"
+    region = region or None
     held_slugs = normalise_held(book, held)
     held_set = set(held_slugs)
     in_force = rules_in_force(book, on)
@@ -383,11 +482,19 @@ def routes(
         ]
     order = {slug: index for index, slug in enumerate(book.certificates)}
     found.sort(key=lambda chain: (len(chain), [order[rule.held] for rule in chain], [r.serial for r in chain]))
-    level = next((lvl for lvl in levels_in_force(book, on) if lvl.held == target), None)
+    level = next(
+        (lvl for lvl in levels_in_force(book, on) if lvl.held == target and level_applies_in(lvl, region)), None
+    )
+
+    def route(chain: tuple[RuleInfo, ...]) -> Route:
+        return Route(tuple(recognise(book, rule, region) for rule in chain))
+
     return RoutesResult(
         target=target,
         held=held_slugs,
-        direct=tuple(Route(chain) for chain in found if len(chain) == 1),
-        indirect=tuple(Route(chain) for chain in found if len(chain) > 1),
+        direct=tuple(route(chain) for chain in found if len(chain) == 1),
+        indirect=tuple(route(chain) for chain in found if len(chain) > 1),
         level=level,
+        region=book.provinces[region] if region else None,
+        on=on,
     )

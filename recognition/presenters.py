@@ -1,24 +1,39 @@
-"""Engine answers shaped for templates: names instead of slugs, grouped for reading."""
+"""Engine answers shaped for templates, the CSV and the API: names instead of slugs, grouped for reading.
+
+Every function here is a pure function of a RuleBook (and the day asked
+about): no database access. A citation is built in one place, `cite`, for
+every page, the CSV and the API.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.urls import reverse
 
 from recognition import engine
-from recognition.engine import CertificateInfo, LevelInfo, RuleBook, RuleInfo, SkillLevelInfo
-from recognition.models import ReferenceFact
+from recognition.engine import CertificateInfo, LevelInfo, NoticeInfo, RuleBook, RuleInfo, SkillLevelInfo
+
+# What a page says where no notice states anything.
+SILENT_ONE = "本通知未规定减免"
+SILENT_MANY = "现行通知均未规定减免"
 
 
 @dataclass(frozen=True)
 class Citation:
-    anchor: str
-    label: str  # 一、(一)
-    url: str
-    quote: str
     notice_number: str
+    notice_slug: str
+    anchor: str
+    label: str  # 一、(一), as a reader cites it
+    url: str  # the notice's page at the clause
+    quote: str
     serial: int | None = None
+
+    @property
+    def text(self) -> str:
+        """人社厅发〔2026〕1号 一、(一)"""
+        return f"{self.notice_number} {self.label}"
 
 
 @dataclass(frozen=True)
@@ -28,8 +43,17 @@ class RuleView:
     target: CertificateInfo
     apply_to: str
     citation: Citation
+    notice: NoticeInfo
     conditions: tuple[engine.ConditionOutcome, ...] = ()
     excluded: bool = False
+    status: str = engine.IN_FORCE
+    ends_soon: bool = False  # its last day is within NOTICE_PERIOD of the day asked about
+    replaced_by: RuleInfo | None = None
+    scope_names: str = ""  # 江苏省、浙江省; empty for a national notice
+
+    @property
+    def period(self) -> str:
+        return period_text(self.rule.valid_from, self.rule.valid_until)
 
 
 @dataclass(frozen=True)
@@ -39,21 +63,45 @@ class LevelView:
     deemed: SkillLevelInfo
     eligible: SkillLevelInfo
     citation: Citation
+    notice: NoticeInfo
+
+    @property
+    def period(self) -> str:
+        return period_text(self.level.valid_from, self.level.valid_until)
 
 
-def cite(book: RuleBook, anchor: str, quote: str, notice_number: str, serial: int | None = None) -> Citation:
-    clause = book.clauses.get(anchor)
+def chinese_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def period_text(first: date, last: date | None) -> str:
+    return f"{chinese_date(first)}至{chinese_date(last)}" if last else f"{chinese_date(first)}起"
+
+
+def notice_url(book: RuleBook, number: str) -> str:
+    return reverse("notice_detail", args=[book.notices[number].slug])
+
+
+def cite(book: RuleBook, notice_number: str, anchor: str, quote: str, serial: int | None = None) -> Citation:
+    clause = book.clauses.get((notice_number, anchor))
     return Citation(
+        notice_number=notice_number,
+        notice_slug=book.notices[notice_number].slug,
         anchor=anchor,
         label=clause.label if clause else anchor,
-        url=f"{reverse('notice')}#{anchor}",
+        url=f"{notice_url(book, notice_number)}#{anchor}",
         quote=quote,
-        notice_number=notice_number,
         serial=serial,
     )
 
 
-def rule_view(book: RuleBook, rule: RuleInfo, recognition: engine.Recognition | None = None) -> RuleView:
+def find_rule(book: RuleBook, key: tuple[str, int] | None) -> RuleInfo | None:
+    return next((rule for rule in book.rules if rule.key == key), None) if key else None
+
+
+def rule_view(
+    book: RuleBook, rule: RuleInfo, recognition: engine.Recognition | None = None, on: date | None = None
+) -> RuleView:
     """A rule for display; without a lookup's recognition, its conditions are stated, none decided."""
     recognition = recognition or engine.recognise(book, rule, region=None)
     return RuleView(
@@ -61,9 +109,14 @@ def rule_view(book: RuleBook, rule: RuleInfo, recognition: engine.Recognition | 
         held=book.certificates[rule.held],
         target=book.certificates[rule.target],
         apply_to=rule.apply_to_detail or rule.apply_to,
-        citation=cite(book, rule.clause, rule.quote, rule.notice_number, rule.serial),
+        citation=cite(book, rule.notice_number, rule.clause, rule.quote, rule.serial),
+        notice=book.notices[rule.notice_number],
         conditions=recognition.conditions,
         excluded=recognition.excluded,
+        status=engine.rule_status(rule, on) if on else engine.IN_FORCE,
+        ends_soon=bool(on and rule.valid_until and on <= rule.valid_until <= on + engine.NOTICE_PERIOD),
+        replaced_by=find_rule(book, rule.replaced_by),
+        scope_names=scope_text(book, rule.scope) if rule.scope else "",
     )
 
 
@@ -73,8 +126,25 @@ def level_view(book: RuleBook, level: LevelInfo) -> LevelView:
         held=book.certificates[level.held],
         deemed=book.skill_level(level.deemed_level),
         eligible=book.skill_level(level.eligible_level),
-        citation=cite(book, level.clause, level.quote, level.notice_number),
+        citation=cite(book, level.notice_number, level.clause, level.quote),
+        notice=book.notices[level.notice_number],
     )
+
+
+def notices_in_force(book: RuleBook, on: date) -> list[NoticeInfo]:
+    return [n for n in book.notices.values() if engine.notice_status(book, n, on) == engine.IN_FORCE]
+
+
+def silence(book: RuleBook, on: date) -> str:
+    """What to say of a pair no rule covers: the notices are silent, not negative."""
+    return SILENT_MANY if len(notices_in_force(book, on)) > 1 else SILENT_ONE
+
+
+def basis(book: RuleBook, numbers: set[str] | None, on: date | None) -> list[NoticeInfo]:
+    """The notices an answer rests on: those named, or every notice in force on the day."""
+    if numbers is None:
+        return notices_in_force(book, on) if on else list(book.notices.values())
+    return [notice for notice in book.notices.values() if notice.number in numbers]
 
 
 def certificates_by_department(book: RuleBook) -> list[tuple[str, list[CertificateInfo]]]:
@@ -85,16 +155,20 @@ def certificates_by_department(book: RuleBook) -> list[tuple[str, list[Certifica
 
 
 def describe_lookup(book: RuleBook, result: engine.LookupResult) -> dict:
+    on = result.on
     by_target = [
         {
             "target": book.certificates[target],
-            "recognitions": [rule_view(book, r.rule, r) for r in result.recognitions_for(target)],
+            "recognitions": [rule_view(book, r.rule, r, on) for r in result.recognitions_for(target)],
         }
         for target in result.targets
     ]
     held_set = set(result.held)
-    covered = set(result.targets) | held_set
-    not_covered = [cert for slug, cert in book.certificates.items() if slug not in covered]
+    current_pairs = {(r.rule.held, r.rule.target) for r in result.recognitions if not r.excluded}
+    # An ended rule is told only for a pair that nothing replaced on the day asked about.
+    ended = [rule_view(book, r.rule, r, on) for r in result.ended if (r.rule.held, r.rule.target) not in current_pairs]
+    upcoming = [rule_view(book, r.rule, r, on) for r in result.upcoming]
+    covered = set(result.targets) | held_set | {view.target.slug for view in ended + upcoming}
     best = [
         {
             "best": best,
@@ -104,114 +178,205 @@ def describe_lookup(book: RuleBook, result: engine.LookupResult) -> dict:
         }
         for best in result.best_levels
     ]
+    levels = [level_view(book, level) for level in result.levels]
+    numbers = {r.rule.notice_number for r in result.recognitions} | {v.level.notice_number for v in levels}
     return {
         "held": [book.certificates[slug] for slug in result.held],
         "region": result.region,
+        "on": on,
         "by_target": by_target,
-        "recognition_count": len(result.recognitions),
-        "levels": [level_view(book, level) for level in result.levels],
+        "recognition_count": sum(1 for r in result.recognitions if not r.excluded),
+        "levels": levels,
         "best_levels": best,
         # Several certificates of one occupation: say which level counts.
         "show_best_levels": len(result.levels) > len(result.best_levels),
-        "already_held": [rule_view(book, rule) for rule in result.already_held],
-        "not_covered": not_covered,
+        "already_held": unique_targets([rule_view(book, rule, on=on) for rule in result.already_held]),
+        "upcoming": upcoming,
+        "ended": ended,
+        "not_covered": [cert for slug, cert in book.certificates.items() if slug not in covered],
+        "silence": silence(book, on) if on else SILENT_ONE,
+        "basis": basis(book, numbers, on) if numbers else basis(book, None, on),
     }
+
+
+def unique_targets(views: list[RuleView]) -> list[RuleView]:
+    """One view per target certificate: 'you already hold X' names X once."""
+    seen: dict[str, RuleView] = {}
+    for view in views:
+        seen.setdefault(view.target.slug, view)
+    return list(seen.values())
 
 
 def describe_routes(book: RuleBook, result: engine.RoutesResult) -> dict:
     def route_view(route: engine.Route) -> dict:
         return {
             "start": book.certificates[route.start],
-            "steps": [rule_view(book, rule) for rule in route.steps],
+            "steps": [rule_view(book, step.rule, step, result.on) for step in route.steps],
         }
 
     starts = {route.start for route in result.direct + result.indirect}
+    numbers = {rule.notice_number for route in result.direct + result.indirect for rule in route.rules}
+    if result.level:
+        numbers.add(result.level.notice_number)
     return {
         "target": book.certificates[result.target],
         "held": [book.certificates[slug] for slug in result.held],
+        "on": result.on,
         "direct": [route_view(route) for route in result.direct],
         "indirect": [route_view(route) for route in result.indirect],
         "level": level_view(book, result.level) if result.level else None,
         "no_route_from": [
             cert for slug, cert in book.certificates.items() if slug != result.target and slug not in starts
         ],
+        "silence": silence(book, result.on) if result.on else SILENT_ONE,
+        "basis": basis(book, numbers or None, result.on),
     }
 
 
-def matrix_rows(book: RuleBook) -> list[dict]:
-    level_by_cert = {level.held: level_view(book, level) for level in book.levels}
-    return [{"rule": rule_view(book, rule), "level": level_by_cert.get(rule.held)} for rule in book.rules]
+def rules_on(book: RuleBook, on: date | None) -> list[RuleInfo]:
+    """The rules that apply on the day; every rule, past and future, when `on` is None."""
+    return [rule for rule in book.rules if rule.in_force_on(on)]
 
 
-MATRIX_CSV_HEADER = [
-    "序号",
-    "持有证书",
-    "持有证书发证部门",
-    "申请证书",
-    "受理部门",
-    "免予",
-    "仍须参加",
-    "适用条件",
-    "持证视同技能等级",
-    "可报名技能等级",
-    "依据条款",
-    "依据原文",
-    "施行日期",
-]
+def levels_on(book: RuleBook, on: date | None) -> list[LevelInfo]:
+    return [level for level in book.levels if level.in_force_on(on)]
 
 
-def matrix_csv_row(row: dict) -> list[str]:
+def matrix_rows(book: RuleBook, on: date | None) -> list[dict]:
+    """One row per rule that applies on the day (every rule when `on` is None), with the held certificate's level."""
+    levels = {}
+    for level in levels_on(book, on):
+        levels.setdefault(level.held, level_view(book, level))
+    return [{"rule": rule_view(book, rule, on=on), "level": levels.get(rule.held)} for rule in rules_on(book, on)]
+
+
+# One description of a rule's columns: the CSV's headers, and the keys the API uses for the same values.
+RULE_COLUMNS = (
+    ("notice", "通知"),
+    ("serial", "序号"),
+    ("held_name", "持有证书"),
+    ("held_department", "持有证书发证部门"),
+    ("target_name", "申请证书"),
+    ("apply_to", "受理部门"),
+    ("waived", "免予"),
+    ("remaining", "仍须参加"),
+    ("conditions", "适用条件"),
+    ("scope", "适用地区"),
+    ("deemed_level", "持证视同技能等级"),
+    ("eligible_level", "可报名技能等级"),
+    ("clause", "依据条款"),
+    ("quote", "依据原文"),
+    ("valid_from", "施行日期"),
+    ("valid_until", "最后适用日"),
+    ("replaces", "取代"),
+)
+MATRIX_CSV_HEADER = [header for _, header in RULE_COLUMNS]
+
+
+def scope_text(book: RuleBook, scope: tuple[str, ...]) -> str:
+    return "、".join(book.provinces[code].name if code in book.provinces else code for code in scope) or "全国"
+
+
+def matrix_csv_row(book: RuleBook, row: dict) -> list[str]:
     view: RuleView = row["rule"]
     level: LevelView | None = row["level"]
     rule = view.rule
-    return [
-        str(rule.serial),
-        view.held.name,
-        view.held.department,
-        view.target.name,
-        view.apply_to,
-        "、".join(rule.waived),
-        "、".join(rule.remaining),
-        ";".join(condition.text for condition in rule.conditions),
-        f"{level.level.occupation}{level.deemed.display}" if level else "",
-        f"{level.level.occupation}{level.eligible.display}" if level else "",
-        f"{rule.notice_number} {view.citation.label}",
-        rule.quote,
-        rule.valid_from.isoformat(),
-    ]
+    values = {
+        "notice": rule.notice_number,
+        "serial": str(rule.serial),
+        "held_name": view.held.name,
+        "held_department": view.held.department,
+        "target_name": view.target.name,
+        "apply_to": view.apply_to,
+        "waived": "、".join(rule.waived),
+        "remaining": "、".join(rule.remaining),
+        "conditions": ";".join(condition.text for condition in view.conditions),
+        "scope": scope_text(book, rule.scope),
+        "deemed_level": f"{level.level.occupation}{level.deemed.display}" if level else "",
+        "eligible_level": f"{level.level.occupation}{level.eligible.display}" if level else "",
+        "clause": view.citation.text,
+        "quote": rule.quote,
+        "valid_from": rule.valid_from.isoformat(),
+        "valid_until": rule.valid_until.isoformat() if rule.valid_until else "",
+        "replaces": f"{rule.replaces[0]} 序号{rule.replaces[1]}" if rule.replaces else "",
+    }
+    return [values[key] for key, _ in RULE_COLUMNS]
 
 
-def annotate_clauses(book: RuleBook, clauses: list) -> list[dict]:
-    rules_by_clause: dict[str, list[RuleView]] = {}
-    for rule in book.rules:
-        rules_by_clause.setdefault(rule.clause, []).append(rule_view(book, rule))
-    levels_by_clause: dict[str, list[LevelView]] = {}
-    for level in book.levels:
-        levels_by_clause.setdefault(level.clause, []).append(level_view(book, level))
-    return [
-        {
-            "clause": clause,
-            "paragraphs": [p for p in clause.text.split("\n") if p.strip()],
-            "rules": rules_by_clause.get(clause.anchor, []),
-            "levels": levels_by_clause.get(clause.anchor, []),
-        }
-        for clause in clauses
-    ]
-
-
-def describe_certificate(book: RuleBook, slug: str) -> dict:
-    cert = book.certificates[slug]
-    level = next((lvl for lvl in book.levels if lvl.held == slug), None)
-    facts = [
-        fact for fact in ReferenceFact.objects.filter(certificate__slug=slug).order_by("order", "pk") if fact.is_public
-    ]
+def notice_entry(book: RuleBook, notice: NoticeInfo, on: date) -> dict:
+    status = engine.notice_status(book, notice, on)
+    replaced_by = [other for other in book.notices.values() if other.replaces == notice.number]
     return {
-        "book": book,
+        "notice": notice,
+        "status": status,
+        "status_name": engine.NOTICE_STATUS_NAMES[status],
+        "scope": scope_text(book, notice.scope),
+        "in_force_text": chinese_date(notice.in_force_from) if notice.in_force_from else "自印发之日起",
+        "replaces": book.notices.get(notice.replaces) if notice.replaces else None,
+        "replaced_by": replaced_by,
+        "rule_count": sum(1 for rule in book.rules if rule.notice_number == notice.number),
+    }
+
+
+NOTICE_GROUPS = (
+    ("现行有效", (engine.IN_FORCE,)),
+    ("尚未施行", (engine.NOT_YET,)),
+    ("已失效/已被替代", (engine.ENDED, engine.REPLACED)),
+)
+
+
+def notice_groups(book: RuleBook, on: date) -> list[dict]:
+    entries = [notice_entry(book, notice, on) for notice in reversed(book.notices.values())]
+    return [
+        {"title": title, "entries": [entry for entry in entries if entry["status"] in statuses]}
+        for title, statuses in NOTICE_GROUPS
+    ]
+
+
+def describe_notice(book: RuleBook, notice: NoticeInfo, on: date) -> dict:
+    """A notice's text, each clause with the rules and levels resting on it that apply on the day."""
+    rules_by_clause: dict[str, list[RuleView]] = {}
+    for rule in rules_on(book, on):
+        if rule.notice_number == notice.number:
+            rules_by_clause.setdefault(rule.clause, []).append(rule_view(book, rule, on=on))
+    levels_by_clause: dict[str, list[LevelView]] = {}
+    for level in levels_on(book, on):
+        if level.notice_number == notice.number:
+            levels_by_clause.setdefault(level.clause, []).append(level_view(book, level))
+    return {
+        "entry": notice_entry(book, notice, on),
+        "clauses": [
+            {
+                "clause": clause,
+                "paragraphs": [p for p in clause.text.split("\n") if p.strip()],
+                "rules": rules_by_clause.get(clause.anchor, []),
+                "levels": levels_by_clause.get(clause.anchor, []),
+            }
+            for clause in book.clauses_of(notice.number)
+        ],
+        "other_rules": [
+            rule_view(book, rule, on=on)
+            for rule in book.rules
+            if rule.notice_number == notice.number and not rule.in_force_on(on)
+        ],
+    }
+
+
+def describe_certificate(book: RuleBook, slug: str, on: date) -> dict:
+    cert = book.certificates[slug]
+    rules = rules_on(book, on)
+    levels = [level for level in levels_on(book, on) if level.held == slug]
+    outgoing = [rule_view(book, rule, on=on) for rule in rules if rule.held == slug]
+    incoming = [rule_view(book, rule, on=on) for rule in rules if rule.target == slug]
+    numbers = {view.rule.notice_number for view in outgoing + incoming} | {level.notice_number for level in levels}
+    return {
         "certificate": cert,
-        "outgoing": [rule_view(book, rule) for rule in book.rules if rule.held == slug],
-        "incoming": [rule_view(book, rule) for rule in book.rules if rule.target == slug],
-        "level": level_view(book, level) if level else None,
-        "facts": facts,
+        "outgoing": outgoing,
+        "incoming": incoming,
+        "levels": [level_view(book, level) for level in levels],
+        "facts": book.facts.get(slug, ()),
         "everyday_names": cert.everyday_names,
         "other_certificates": [c for s, c in book.certificates.items() if s != slug],
+        "silence": silence(book, on),
+        "basis": basis(book, numbers or None, on),
     }

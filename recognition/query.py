@@ -6,9 +6,12 @@ the same Chinese sentence and the same list of valid choices.
 
 from __future__ import annotations
 
+import datetime
+import re
 from dataclasses import dataclass, field
 
 from django.http import HttpRequest, QueryDict
+from django.utils import timezone
 
 from recognition.engine import RuleBook
 
@@ -95,3 +98,39 @@ def parse_search(params: QueryDict) -> str:
     """The words typed in the certificate search box, checked like every other value."""
     words = clean_values(params, "q", "搜索词", choices=None)
     return words[-1] if words else ""
+
+
+ALL_DAYS = "all"
+# Far enough back and ahead for any notice a worker may ask about.
+EARLIEST_DAY = datetime.date(2000, 1, 1)
+LATEST_DAY = datetime.date(2099, 12, 31)
+
+
+def today() -> datetime.date:
+    """Today in the site's time zone (Asia/Shanghai): the day an answer is for unless `on` says otherwise."""
+    return timezone.localdate()
+
+
+def parse_on(params: QueryDict, allow_all: bool = False) -> datetime.date | None:
+    """The day asked about (`on=YYYY-MM-DD`), today when absent; with allow_all, `on=all` gives None (every day)."""
+    hint = "请按“年-月-日”填写日期,例如 2027-03-01"
+    choices = {"": "今天", ALL_DAYS: "所有日期(含已结束和尚未施行的规定)"} if allow_all else {"": "今天"}
+    values = clean_values(params, "on", "日期", choices=None)
+    if len(set(values)) > 1:
+        raise QueryError("只能选择一个日期。", "on", choices)
+    if not values:
+        return today()
+    value = values[0]
+    if allow_all and value == ALL_DAYS:
+        return None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise QueryError(f"无法识别的日期:“{value}”。{hint}。", "on", choices)
+    try:
+        day = datetime.date.fromisoformat(value)
+    except ValueError:
+        raise QueryError(f"没有这一天:“{value}”。{hint}。", "on", choices) from None
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise QueryError(
+            f"日期超出范围:“{value}”。请选择 {EARLIEST_DAY:%Y} 年至 {LATEST_DAY:%Y} 年之间的日期。", "on", choices
+        )
+    return day

@@ -10,9 +10,6 @@ from __future__ import annotations
 import datetime
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -26,6 +23,7 @@ from recognition.engine import (
     CertificateInfo,
     ClauseInfo,
     ConditionInfo,
+    FactInfo,
     LevelInfo,
     NoticeInfo,
     ProvinceInfo,
@@ -52,9 +50,6 @@ class _Cached:
 
 _cache: dict[bool, _Cached] = {}
 _lock = threading.Lock()
-# The published rules one request already read (see recognition.caching): the
-# view then reads the same version without asking the database again.
-_pinned: ContextVar[RuleBook | None] = ContextVar("pinned_rules", default=None)
 
 
 def current_version_key() -> tuple:
@@ -99,8 +94,6 @@ def version_label(key: tuple) -> str:
 
 def current_rules(include_drafts: bool = False) -> RuleBook:
     """The rules as they stand now. With include_drafts, staff preview: drafts too."""
-    if not include_drafts and (pinned := _pinned.get()) is not None:
-        return pinned
     cached = _cache.get(include_drafts)
     now = time.monotonic()
     interval = settings.RULES_VERSION_CHECK_INTERVAL
@@ -120,37 +113,59 @@ def clear_cache() -> None:
     _cache.clear()
 
 
-@contextmanager
-def pinned(book: RuleBook) -> Iterator[RuleBook]:
-    """Within this block, current_rules() answers `book` without a query: one version check per request."""
-    token = _pinned.set(book)
-    try:
-        yield book
-    finally:
-        _pinned.reset(token)
-
-
 def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
-    """Build a RuleBook from the database (a dozen queries, independent of size)."""
-    notices = models.Notice.objects.all()
-    if not include_drafts:
-        notices = notices.filter(publication=PUBLISHED)
-    notices = list(notices.order_by("-issued_on", "-pk"))
-    notice_numbers = {notice.pk: notice.number for notice in notices}
-    notice = notices[0] if notices else None
+    """Build a RuleBook from the database (a fixed number of queries, independent of size).
+
+    Public: published rows of published notices. With include_drafts (staff
+    preview): drafts too.
+    """
+
+    def public(queryset, prefix: str = ""):
+        if include_drafts:
+            return queryset
+        return queryset.filter(**{f"{prefix}publication": PUBLISHED})
+
+    notices = list(
+        public(models.Notice.objects.all())
+        .select_related("replaces")
+        .prefetch_related(Prefetch("scope", queryset=models.Province.objects.order_by("order", "code")))
+        .order_by("issued_on", "pk")
+    )
+    notice_by_pk = {notice.pk: notice for notice in notices}
+    scope_by_number = {notice.number: tuple(p.code for p in notice.scope.all()) for notice in notices}
+    notice_infos = {
+        notice.number: NoticeInfo(
+            number=notice.number,
+            slug=notice.slug,
+            title=notice.title,
+            short_title=notice.short_title,
+            issuers=tuple(notice.issuer_list),
+            issued_on=notice.issued_on,
+            in_force_from=notice.in_force_from,
+            ends_on=notice.ends_on,
+            replaces=notice.replaces.number if notice.replaces_id and notice.replaces_id in notice_by_pk else None,
+            scope=scope_by_number[notice.number],
+            status_note=notice.status_note,
+            addressees=notice.addressees,
+            source_name=notice.source_name,
+            source_url=notice.source_url,
+            attachment_title=notice.attachment_title,
+        )
+        for notice in notices
+    }
 
     clauses = {}
-    if notice:
-        section = ""
-        for clause in models.Clause.objects.filter(notice=notice).order_by("order"):
-            if clause.level <= 1:
-                section = clause.numbering
-                label = clause.numbering.rstrip("、") or clause.heading or clause.anchor
-            else:
-                label = f"{section}{clause.numbering}"
-            clauses[clause.anchor] = ClauseInfo(
-                clause.anchor, clause.numbering, clause.heading, notice.number, label or clause.anchor
-            )
+    for clause in models.Clause.objects.filter(notice__in=notices).order_by("notice__issued_on", "notice_id", "order"):
+        number = notice_by_pk[clause.notice_id].number
+        clauses[(number, clause.anchor)] = ClauseInfo(
+            anchor=clause.anchor,
+            notice_number=number,
+            label=clause.label or clause.numbering or clause.anchor,
+            numbering=clause.numbering,
+            heading=clause.heading,
+            text=clause.text,
+            level=clause.level,
+        )
 
     steps_by_certificate: dict[int, list[StepInfo]] = {}
     for step in models.Step.objects.order_by("certificate_id", "order", "pk"):
@@ -171,22 +186,25 @@ def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
             issuance_note=cert.issuance_note,
         )
 
-    rules_qs = (
-        models.RecognitionRule.objects.filter(notice_id__in=notice_numbers)
-        .select_related("apply_to", "clause")
+    def row_key(row) -> tuple[str, int] | None:
+        return (notice_by_pk[row.notice_id].number, getattr(row, "serial", row.pk)) if row else None
+
+    rules_qs = public(
+        models.RecognitionRule.objects.filter(notice__in=notices)
+        .select_related("apply_to", "clause", "replaces")
         .prefetch_related(
             Prefetch("waived", queryset=models.Step.objects.order_by("order", "pk")),
             Prefetch("remaining", queryset=models.Step.objects.order_by("order", "pk")),
             Prefetch("conditions", queryset=models.Condition.objects.order_by("order", "pk")),
         )
-        .order_by("notice__issued_on", "serial")
+        .order_by("notice__issued_on", "notice_id", "serial")
     )
-    if not include_drafts:
-        rules_qs = rules_qs.filter(publication=PUBLISHED)
+    rule_rows = [rule for rule in rules_qs if rule.replaces_id is None or rule.replaces.notice_id in notice_by_pk]
+    rule_replaced_by = {rule.replaces_id: row_key(rule) for rule in rule_rows if rule.replaces_id}
     rules = tuple(
         RuleInfo(
             serial=rule.serial,
-            notice_number=notice_numbers[rule.notice_id],
+            notice_number=notice_by_pk[rule.notice_id].number,
             held=slugs[rule.held_id],
             target=slugs[rule.target_id],
             apply_to=rule.apply_to.name,
@@ -198,16 +216,25 @@ def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
             valid_from=rule.valid_from,
             valid_until=rule.valid_until,
             conditions=tuple(ConditionInfo(c.text, c.kind) for c in rule.conditions.all()),
-            published=rule.publication == PUBLISHED,
+            scope=scope_by_number[notice_by_pk[rule.notice_id].number],
+            replaces=row_key(rule.replaces),
+            replaced_by=rule_replaced_by.get(rule.pk),
         )
-        for rule in rules_qs
+        for rule in rule_rows
     )
 
-    levels_qs = models.LevelEquivalence.objects.filter(notice_id__in=notice_numbers).select_related(
-        "occupation", "deemed_level", "eligible_level", "clause"
-    )
-    if not include_drafts:
-        levels_qs = levels_qs.filter(publication=PUBLISHED)
+    level_rows = [
+        level
+        for level in public(models.LevelEquivalence.objects.filter(notice__in=notices))
+        .select_related("occupation", "deemed_level", "eligible_level", "clause", "replaces")
+        .order_by("notice__issued_on", "notice_id", "certificate__order", "pk")
+        if level.replaces_id is None or level.replaces.notice_id in notice_by_pk
+    ]
+
+    def level_key(level) -> tuple[str, str] | None:
+        return (notice_by_pk[level.notice_id].number, slugs[level.certificate_id]) if level else None
+
+    level_replaced_by = {level.replaces_id: level_key(level) for level in level_rows if level.replaces_id}
     levels = tuple(
         LevelInfo(
             held=slugs[level.certificate_id],
@@ -218,11 +245,22 @@ def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
             quote=level.quote,
             valid_from=level.valid_from,
             valid_until=level.valid_until,
-            notice_number=notice_numbers[level.notice_id],
-            published=level.publication == PUBLISHED,
+            notice_number=notice_by_pk[level.notice_id].number,
+            scope=scope_by_number[notice_by_pk[level.notice_id].number],
+            replaces=level_key(level.replaces),
+            replaced_by=level_replaced_by.get(level.pk),
         )
-        for level in levels_qs.order_by("certificate__order", "pk")
+        for level in level_rows
     )
+
+    facts: dict[str, list[FactInfo]] = {}
+    public_confidence = {models.ReferenceFact.Confidence.HIGH, models.ReferenceFact.Confidence.MEDIUM}
+    for fact in models.ReferenceFact.objects.filter(confidence__in=public_confidence).order_by(
+        "certificate_id", "order", "pk"
+    ):
+        facts.setdefault(slugs[fact.certificate_id], []).append(
+            FactInfo(fact.topic, fact.text, fact.source, fact.url, fact.confidence)
+        )
 
     provinces = {
         province.code: ProvinceInfo(province.code, province.name)
@@ -234,18 +272,7 @@ def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
     }
     return RuleBook(
         version=version,
-        notice=NoticeInfo(
-            number=notice.number,
-            title=notice.title,
-            short_title=notice.short_title,
-            issuers=tuple(notice.issuer_list),
-            issued_on=notice.issued_on,
-            legal_status=notice.status_note or "现行有效",
-            attachment_title=notice.attachment_title,
-            published=notice.publication == PUBLISHED,
-        )
-        if notice
-        else None,
+        notices=notice_infos,
         certificates=certificates,
         rules=rules,
         levels=levels,
@@ -258,4 +285,5 @@ def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
         issuance=issuance,
         clauses=clauses,
         departments=tuple(models.Department.objects.order_by("order", "name").values_list("name", flat=True)),
+        facts={slug: tuple(items) for slug, items in facts.items()},
     )

@@ -49,7 +49,8 @@ def restore_replaced(row: Period, replaced: Period | None = None) -> None:
     """Give the replaced row back the last day it had before `row` ended it."""
     if not row.ended_replaced:
         return
-    replaced = replaced or row.replaces
+    # Fresh from the database: a cached row.replaces may hold a last day this module has since changed.
+    replaced = replaced or type(row).objects.filter(pk=row.replaces_id).first()
     if replaced is not None:
         _save_replaced(replaced, row.replaced_until, f"取代它的 {row.notice} {row} 已撤回,恢复原来的最后适用日")
     _mark(row, False, None)

@@ -7,14 +7,14 @@ shared cache can serve them.
 from __future__ import annotations
 
 import csv
+from datetime import date
 
 import segno
 from django.db import DatabaseError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -22,7 +22,16 @@ from django.views.decorators.http import require_safe
 from recognition import engine, presenters
 from recognition.caching import public_cache
 from recognition.models import Notice
-from recognition.query import QueryError, parse_held, parse_region, parse_search, parse_target, query_params
+from recognition.query import (
+    QueryError,
+    parse_held,
+    parse_on,
+    parse_region,
+    parse_search,
+    parse_target,
+    query_params,
+    today,
+)
 from recognition.snapshot import current_rules
 
 
@@ -45,13 +54,27 @@ def page_or_partial(request: HttpRequest, template: str, partial: str, context: 
 
 def print_context(request: HttpRequest) -> dict:
     url = request.build_absolute_uri()
-    return {"page_url": url, "qr": qr_svg(url), "today": timezone.localdate()}
+    return {"page_url": url, "qr": qr_svg(url), "today": today()}
+
+
+def day_context(request: HttpRequest, on: date | None) -> dict:
+    """The day answered for; `today_url` is this address without `on`, for the answer as of today."""
+    params = request.GET.copy()
+    params.pop("on", None)
+    query = params.urlencode()
+    return {
+        "on": on,
+        "today": today(),
+        "other_day": on is not None and on != today(),
+        "all_days": on is None,
+        "today_url": f"{request.path}?{query}" if query else request.path,
+    }
 
 
 @require_safe
 @public_cache(htmx=True)
-def home(request: HttpRequest) -> HttpResponse:
-    return render_home(request, current_rules())
+def home(request: HttpRequest, book: engine.RuleBook) -> HttpResponse:
+    return render_home(request, book)
 
 
 def render_home(request: HttpRequest, book: engine.RuleBook, preview: bool = False) -> HttpResponse:
@@ -60,17 +83,21 @@ def render_home(request: HttpRequest, book: engine.RuleBook, preview: bool = Fal
         params = query_params(request)
         held = parse_held(params, book, required=False)
         region = parse_region(params, book)
+        on = parse_on(params)
     except QueryError as error:
         return bad_request(request, error)
-    result = engine.lookup(book, held, region, on=timezone.localdate()) if held else None
+    result = engine.lookup(book, held, region, on=on) if held else None
+    answer = presenters.describe_lookup(book, result) if result else None
     context = {
         "book": book,
         "departments": presenters.certificates_by_department(book),
         "provinces": book.provinces.values(),
         "held": held,
         "region": region,
-        "answer": presenters.describe_lookup(book, result) if result else None,
+        "answer": answer,
+        "basis": answer["basis"] if answer else presenters.basis(book, None, on),
         "preview": preview,
+        **day_context(request, on),
         **print_context(request),
     }
     return page_or_partial(request, "home.html", "results", context)
@@ -78,21 +105,26 @@ def render_home(request: HttpRequest, book: engine.RuleBook, preview: bool = Fal
 
 @require_safe
 @public_cache(htmx=True)
-def routes(request: HttpRequest) -> HttpResponse:
-    book = current_rules()
+def routes(request: HttpRequest, book: engine.RuleBook) -> HttpResponse:
     try:
         params = query_params(request)
         target = parse_target(params, book, required=False)
         held = parse_held(params, book, required=False)
+        region = parse_region(params, book)
+        on = parse_on(params)
     except QueryError as error:
         return bad_request(request, error)
-    result = engine.routes(book, target, held, on=timezone.localdate()) if target else None
+    result = engine.routes(book, target, held, on=on, region=region) if target else None
+    answer = presenters.describe_routes(book, result) if result else None
     context = {
         "book": book,
         "certificates": book.certificates.values(),
         "target": target,
         "held": held,
-        "answer": presenters.describe_routes(book, result) if result else None,
+        "region": region,
+        "answer": answer,
+        "basis": answer["basis"] if answer else presenters.basis(book, None, on),
+        **day_context(request, on),
         **print_context(request),
     }
     return page_or_partial(request, "routes.html", "routes", context)
@@ -100,48 +132,89 @@ def routes(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @public_cache
-def matrix(request: HttpRequest) -> HttpResponse:
-    book = current_rules()
-    return render(request, "matrix.html", {"book": book, "rows": presenters.matrix_rows(book)})
+def matrix(request: HttpRequest, book: engine.RuleBook) -> HttpResponse:
+    try:
+        on = parse_on(query_params(request), allow_all=True)
+    except QueryError as error:
+        return bad_request(request, error)
+    rows = presenters.matrix_rows(book, on)
+    context = {
+        "book": book,
+        "rows": rows,
+        "basis": presenters.basis(book, {row["rule"].rule.notice_number for row in rows} or None, on),
+        **day_context(request, on),
+    }
+    return render(request, "matrix.html", context)
 
 
 @require_safe
 @public_cache
-def matrix_csv(request: HttpRequest) -> HttpResponse:
-    book = current_rules()
+def matrix_csv(request: HttpRequest, book: engine.RuleBook) -> HttpResponse:
+    try:
+        on = parse_on(query_params(request), allow_all=True)
+    except QueryError as error:
+        return bad_request(request, error)
+    name = f"matrix-{on:%Y-%m-%d}.csv" if on else "matrix-all.csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="matrix.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     response.write("\ufeff")  # lets Excel read the file as UTF-8
     writer = csv.writer(response)
     writer.writerow(presenters.MATRIX_CSV_HEADER)
-    for row in presenters.matrix_rows(book):
-        writer.writerow(presenters.matrix_csv_row(row))
+    for row in presenters.matrix_rows(book, on):
+        writer.writerow(presenters.matrix_csv_row(book, row))
     return response
 
 
 @require_safe
 @public_cache
-def notice(request: HttpRequest) -> HttpResponse:
-    book = current_rules()
-    notice = Notice.objects.published().order_by("-issued_on", "-pk").first()
-    if notice is None:
-        raise Http404("通知尚未发布")
-    clauses = list(notice.clauses.order_by("order"))
-    return render(
-        request,
-        "notice.html",
-        {"book": book, "notice": notice, "clauses": presenters.annotate_clauses(book, clauses)},
-    )
+def notices(request: HttpRequest, book: engine.RuleBook) -> HttpResponse:
+    try:
+        on = parse_on(query_params(request))
+    except QueryError as error:
+        return bad_request(request, error)
+    context = {"book": book, "groups": presenters.notice_groups(book, on), "basis": [], **day_context(request, on)}
+    return render(request, "notices.html", context)
 
 
 @require_safe
 @public_cache
-def certificates(request: HttpRequest) -> HttpResponse:
-    """Every certificate, or those whose name or everyday name (电工证, 焊工证 …) matches `q`."""
+def notice_detail(request: HttpRequest, book: engine.RuleBook, slug: str) -> HttpResponse:
+    notice = book.notice_by_slug(slug)
+    if notice is None:
+        raise Http404("没有这份通知")
+    try:
+        on = parse_on(query_params(request))
+    except QueryError as error:
+        return bad_request(request, error)
+    context = {
+        "book": book,
+        "notice": notice,
+        "basis": [notice],
+        **presenters.describe_notice(book, notice, on),
+        **day_context(request, on),
+    }
+    return render(request, "notice.html", context)
+
+
+@require_safe
+def old_notice(request: HttpRequest) -> HttpResponse:
+    """/notice/ is printed on paper and in QR codes: it moved to 1号's own page (browsers keep the #clause)."""
     book = current_rules()
+    if book.notice is None:
+        raise Http404("通知尚未发布")
+    url = reverse("notice_detail", args=[book.notice.slug])
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+
+
+@require_safe
+@public_cache
+def certificates(request: HttpRequest, book: engine.RuleBook) -> HttpResponse:
+    """Every certificate, or those whose name or everyday name (电工证, 焊工证 …) matches `q`."""
     try:
         params = query_params(request)
         words = parse_search(params)
+        on = parse_on(params)
     except QueryError as error:
         return bad_request(request, error)
     found = engine.search_certificates(book, words)
@@ -150,17 +223,28 @@ def certificates(request: HttpRequest) -> HttpResponse:
         "q": words,
         "found": [book.certificates[slug] for slug in found],
         "total": len(book.certificates),
+        "basis": presenters.basis(book, None, on),
+        **day_context(request, on),
     }
     return render(request, "certificates.html", context)
 
 
 @require_safe
 @public_cache
-def certificate(request: HttpRequest, slug: str) -> HttpResponse:
-    book = current_rules()
+def certificate(request: HttpRequest, book: engine.RuleBook, slug: str) -> HttpResponse:
     if slug not in book.certificates:
         raise Http404("没有这种证书")
-    return render(request, "certificate.html", presenters.describe_certificate(book, slug))
+    try:
+        on = parse_on(query_params(request))
+    except QueryError as error:
+        return bad_request(request, error)
+    context = {
+        "book": book,
+        **presenters.describe_certificate(book, slug, on),
+        **day_context(request, on),
+        **print_context(request),
+    }
+    return render(request, "certificate.html", context)
 
 
 @require_safe

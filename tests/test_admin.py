@@ -548,7 +548,7 @@ def test_a_draft_is_invisible_to_the_public_and_visible_in_preview(admin_client,
         not in client.get("/?held=building-electrician")
         .content.decode()
         .split("查询结果")[-1]
-        .split("通知没有规定减免的")[0]
+        .split("本通知未规定减免")[0]
     )
     preview = admin_client.get("/preview/?held=building-electrician")
     assert preview.status_code == 200

@@ -6,7 +6,7 @@ from urllib.parse import quote
 import pytest
 from django.core.management import call_command
 
-from recognition import snapshot
+from recognition import query, snapshot
 from recognition.models import DataVersion, RecognitionRule, Step
 from tests.test_engine import ALL as SLUGS
 
@@ -26,10 +26,15 @@ def test_lookup_shape(client):
     assert body["held"] == ["fusion-welding-cutting"]
     assert body["region"] == {"code": "11", "name": "北京市"}
     assert body["data_version"]
+    assert body["on"] == query.today().isoformat()
+    assert [notice["number"] for notice in body["notices"]] == ["人社厅发〔2026〕1号"]
+    assert body["notices"][0]["status"] == "in-force" and body["notices"][0]["url"] == "/notices/rstf-2026-1/"
+    assert body["upcoming"] == [] and body["ended"] == []
     first, second = body["recognitions"]
     assert first == {
         "serial": 4,
         "notice": "人社厅发〔2026〕1号",
+        "notice_url": "/notices/rstf-2026-1/",
         "held": "fusion-welding-cutting",
         "held_name": "熔化焊接与热切割作业特种作业操作证",
         "target": "building-welder",
@@ -39,15 +44,27 @@ def test_lookup_shape(client):
         "waived": ["安全作业培训"],
         "remaining": ["安全技术理论考核", "安全操作技能考核"],
         "conditions": [
-            {"text": "所持熔化焊接与热切割作业特种作业操作证是发证部门颁发的合法有效证书", "met": None},
-            {"text": "申请地区的住房城乡建设主管部门颁发建筑焊工特种作业操作证", "met": None},
+            {
+                "text": "所持熔化焊接与热切割作业特种作业操作证是应急管理部门颁发的合法有效证书",
+                "kind": "stated",
+                "met": None,
+            },
+            {
+                "text": "申请地区的住房城乡建设主管部门颁发建筑焊工特种作业操作证",
+                "kind": "target-issued-in-region",
+                "met": None,
+            },
         ],
         "applies": True,
         "clause": "s1-2",
-        "clause_url": "/notice/#s1-2",
+        "clause_label": "一、(二)",
+        "clause_url": "/notices/rstf-2026-1/#s1-2",
         "quote": first["quote"],
+        "scope": [],
         "valid_from": "2026-01-09",
         "valid_until": None,
+        "replaces": None,
+        "replaced_by": None,
     }
     assert "直接参加建筑焊工特种作业人员考核" in first["quote"]
     assert second["target"] == "special-equipment-welder"
@@ -192,5 +209,5 @@ def test_a_lookup_costs_one_query_however_many_certificates(client, django_asser
 
 def test_reading_the_rules_afresh_is_a_fixed_number_of_queries(django_assert_max_num_queries):
     snapshot.clear_cache()
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(17):
         snapshot.current_rules()

@@ -52,7 +52,7 @@ def test_home_without_a_choice_is_the_empty_picker(client):
 
 
 def test_public_pages_set_no_cookie_and_carry_no_csrf_token(client):
-    for url in ["/", query("building-welder"), "/routes/?target=building-welder", "/matrix/", "/notice/"]:
+    for url in ["/", query("building-welder"), "/routes/?target=building-welder", "/matrix/", "/notices/rstf-2026-1/"]:
         response = client.get(url)
         assert response.status_code == 200
         assert not response.cookies
@@ -66,7 +66,7 @@ def test_results_full_page_keeps_the_choices_and_cites_the_clause(client):
     assert "申请建筑焊工特种作业操作证" in page
     assert "申请特种设备焊接操作人员证书" in page
     assert "向颁发建筑焊工特种作业操作证地区的住房城乡建设主管部门申请" in page
-    assert '<a href="/notice/#s1-2">' in page
+    assert '<a href="/notices/rstf-2026-1/#s1-2">人社厅发〔2026〕1号 一、(二)</a>' in page
     assert "附件序号4" in page and "附件序号5" in page
     assert "视同达到<strong>焊工初级工(五级)</strong>水平" in page
     assert "可按规定报名参加焊工<strong>中级工(四级)</strong>技能等级认定" in page
@@ -115,12 +115,15 @@ def test_nothing_to_waive_says_why(client):
     page = html(client.get(query("low-voltage-electrician", "building-electrician")))
     assert "没有可以减免的证书申请" in page
     assert "您已经持有" in page
-    assert "通知只对附件列出的证书组合规定减免" in page
+    assert "本通知未规定减免" in page
 
 
 def test_pairs_without_a_row_are_named_as_not_covered(client):
+    """The notice is silent on them and says coverage will widen: silent, not 'no'."""
     page = html(client.get(query("building-electrician")))
-    assert "通知没有规定减免的:申请高压电工作业特种作业操作证" in page
+    assert "本通知未规定减免:持您所选的证书申请高压电工作业特种作业操作证" in page
+    for claim in ("不享受减免", "须按正常程序", "不能缩短"):
+        assert claim not in page
 
 
 def test_combined_levels_say_which_level_counts(client):
@@ -184,14 +187,19 @@ def test_matrix_page_and_csv(client):
     assert response["Content-Type"].startswith("text/csv")
     text = response.content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0][:5] == ["序号", "持有证书", "持有证书发证部门", "申请证书", "受理部门"]
-    assert [row[0] for row in rows[1:]] == ["1", "2", "3", "4", "5", "6", "7"]
-    assert rows[7][5] == "安全技术培训、安全技术理论考试"
-    assert rows[7][6] == "安全技术实操考试"
+    header = rows[0]
+    assert header[:6] == ["通知", "序号", "持有证书", "持有证书发证部门", "申请证书", "受理部门"]
+    column = {name: index for index, name in enumerate(header)}
+    assert [row[column["序号"]] for row in rows[1:]] == ["1", "2", "3", "4", "5", "6", "7"]
+    assert {row[column["通知"]] for row in rows[1:]} == {"人社厅发〔2026〕1号"}
+    assert rows[7][column["免予"]] == "安全技术培训、安全技术理论考试"
+    assert rows[7][column["仍须参加"]] == "安全技术实操考试"
+    assert rows[7][column["依据条款"]] == "人社厅发〔2026〕1号 一、(二)"
+    assert (rows[7][column["施行日期"]], rows[7][column["最后适用日"]]) == ("2026-01-09", "")
 
 
 def test_notice_page_has_every_clause_with_its_anchor_and_rules(client):
-    page = html(client.get("/notice/"))
+    page = html(client.get("/notices/rstf-2026-1/"))
     for anchor in ["preamble", "s1", "s1-1", "s1-2", "s2", "s2-1", "s2-2", "s3", "s3-1", "s3-2", "s3-3", "signature"]:
         assert f'id="{anchor}"' in page
     assert "人社厅发〔2026〕1号" in page

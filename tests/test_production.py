@@ -30,7 +30,9 @@ CACHEABLE_URLS = [
     "/routes/?target=building-welder&held=fusion-welding-cutting",
     "/matrix/",
     "/matrix.csv",
-    "/notice/",
+    "/notices/",
+    "/notices/rstf-2026-1/",
+    "/api/",
     "/certificates/building-welder/",
     f"/api/v1/lookup?{THREE}",
     "/api/v1/routes?target=fusion-welding-cutting",
@@ -108,12 +110,12 @@ def test_the_etag_follows_the_query_and_not_the_client(client):
 def test_the_etag_and_the_printed_date_follow_the_day(client, monkeypatch):
     url = f"/?{THREE}"
     today = client.get(url)
-    assert f"查询日期:{timezone.localdate():%Y}年" in today.content.decode()
+    assert f"打印日期:{timezone.localdate():%Y}年" in today.content.decode()
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: datetime.date(2031, 3, 9))
     tomorrow = client.get(url, headers={"If-None-Match": today["ETag"]})
     assert tomorrow.status_code == 200
     assert ".20310309." in tomorrow["ETag"]
-    assert "查询日期:2031年3月9日" in tomorrow.content.decode()
+    assert "打印日期:2031年3月9日" in tomorrow.content.decode()
 
 
 @pytest.mark.parametrize("url", HTMX_URLS)
@@ -185,12 +187,12 @@ def test_answers_that_depend_on_the_visitor_are_never_kept():
     calls = []
 
     @caching.public_cache
-    def personal(request):
+    def personal(request, book):
         calls.append(1)
         return HttpResponse(f"hello {request.session.get('name', '')}")
 
     @caching.public_cache
-    def with_cookie(request):
+    def with_cookie(request, book):
         calls.append(1)
         response = HttpResponse("ok")
         response.set_cookie("seen", "1")

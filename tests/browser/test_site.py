@@ -67,7 +67,7 @@ def test_back_restores_previous_results_and_ticked_boxes(site, page, console_err
     expect(page.locator("#results")).to_contain_text("附件序号6")
     page.go_back()
     expect(page.locator("#results")).not_to_contain_text("附件序号6")
-    assert page.url.endswith("?held=low-voltage-electrician&region=")
+    assert page.url.endswith("?held=low-voltage-electrician&region=&on=")
     assert check_box(page, "低压电工作业特种作业操作证").is_checked()
     assert not check_box(page, "建筑焊工特种作业操作证").is_checked()
     assert "附件序号1" in results_text(page)
@@ -123,7 +123,7 @@ def test_print_shows_what_a_printed_result_needs(site, page):
     for needed in [
         "人社厅发〔2026〕1号",
         "熔化焊接与热切割作业特种作业操作证",
-        "查询日期",
+        "打印日期",
         "规则版本",
         "本页网址",
         "为准",
@@ -149,7 +149,7 @@ def test_usable_at_320_pixels_without_sideways_scrolling(site, browser):
             "/",
             "/?held=fusion-welding-cutting&held=building-welder",
             "/routes/?target=building-welder",
-            "/notice/",
+            "/notices/rstf-2026-1/",
         ]:
             page.goto(site + path)
             assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
@@ -164,7 +164,9 @@ AXE_PAGES = [
     "/routes/",
     "/routes/?target=building-welder",
     "/matrix/",
-    "/notice/",
+    "/notices/",
+    "/notices/rstf-2026-1/",
+    "/api/",
     "/certificates/building-welder/",
     "/certificates/?q=焊工证",
     "/?held=electrician",
