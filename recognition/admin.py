@@ -59,6 +59,11 @@ def preview_url(held: Certificate | None = None) -> str:
     return f"{url}?{urlencode({'held': held.slug})}" if held else url
 
 
+def notice_preview_url(notice: Notice) -> str:
+    """The notice's own page with drafts: its clauses and the rules resting on each."""
+    return reverse("preview_notice_detail", args=[notice.slug]) if notice.slug else preview_url()
+
+
 class StaffAdmin(VersionAdmin):
     """History and restore for every model, one revision per object changed."""
 
@@ -237,10 +242,12 @@ class NoticeAdmin(PublicationActions, StaffAdmin):
 
     @admin.display(description="预览")
     def preview(self, notice: Notice) -> str:
-        return format_html('<a href="{}">在网站上预览</a>', preview_url())
+        return format_html('<a href="{}">在网站上预览</a>', notice_preview_url(notice))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {"preview_url": preview_url(), **(extra_context or {})}
+        notice = self.get_object(request, object_id)
+        url = notice_preview_url(notice) if notice is not None else preview_url()
+        extra_context = {"preview_url": url, **(extra_context or {})}
         return super().change_view(request, object_id, form_url, extra_context)
 
     # A notice as a file (recognition.packages): import with a preview, export as JSON.
@@ -376,6 +383,13 @@ class CertificateAdmin(StaffAdmin):
 
     def also_protected_by(self, objs) -> list:
         return list(rules_using_steps(Step.objects.filter(certificate__in=objs)))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        certificate = self.get_object(request, object_id)
+        if certificate is not None:
+            url = reverse("preview_certificate", args=[certificate.slug])
+            extra_context = {"preview_url": url, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Step)
