@@ -204,6 +204,7 @@ class ClauseInline(admin.StackedInline):
 
 @admin.register(Notice)
 class NoticeAdmin(PublicationActions, StaffAdmin):
+    form = forms.NoticeForm
     list_display = [
         "number",
         "short_title",
@@ -224,6 +225,9 @@ class NoticeAdmin(PublicationActions, StaffAdmin):
         ("适用", {"fields": ["scope", ("in_force_from", "ends_on"), "replaces", "status_note"]}),
         ("来源", {"fields": ["source_name", "source_url", "attachment_title"]}),
     ]
+
+    def publication_problems(self, notice: Notice) -> list[str]:
+        return forms.notice_publication_problems(notice)
 
     @admin.display(description="施行日期", ordering="in_force_from")
     def in_force(self, notice: Notice) -> str:
