@@ -650,16 +650,15 @@ def load(data: dict, *, replace: bool = False, dry_run: bool = False, user=None,
     as for the data loaded into an empty database).
     """
     package = prepare(data)
-    before = current(package)
     number = package["notice"]["number"]
-    if before is not None and _normalised(before) == _normalised(package):
-        return Result(number, "unchanged")
-    lines = changes(before, package)
-    if before is not None and not replace:
-        raise PackageError(
-            [f"已有文号为 {number} 的通知,与文件不同。要用文件替换它,请使用 --replace(管理后台:勾选“替换”)。"] + lines
-        )
-    with transaction.atomic():
+    with transaction.atomic():  # what is compared is what is replaced
+        before = current(package)
+        if before is not None and _normalised(before) == _normalised(package):
+            return Result(number, "unchanged")
+        lines = changes(before, package)
+        if before is not None and not replace:
+            message = f"已有文号为 {number} 的通知,与文件不同。要用文件替换它,请使用 --replace(管理后台:勾选“替换”)。"
+            raise PackageError([message, *lines])
         if history_comment and not dry_run:
             history.ensure_baseline(user)
         written = _write(package)
