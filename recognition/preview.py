@@ -17,6 +17,7 @@ import inspect
 from collections.abc import Callable
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.cache import never_cache
@@ -36,7 +37,14 @@ def private(response: HttpResponse) -> HttpResponse:
 @never_cache
 @staff_member_required
 def preview(request: HttpRequest) -> HttpResponse:
+    allow(request)
     return private(render_home(request, current_rules(include_drafts=True), preview=True))
+
+
+def allow(request: HttpRequest) -> None:
+    """As the admin asks: staff in neither group see nothing."""
+    if not request.user.has_perm("recognition.view_recognitionrule"):
+        raise PermissionDenied
 
 
 def with_drafts(public_view: Callable) -> Callable:
@@ -47,6 +55,7 @@ def with_drafts(public_view: Callable) -> Callable:
     @never_cache
     @staff_member_required
     def page(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        allow(request)
         return private(view(request, current_rules(include_drafts=True), *args, **kwargs))
 
     page.__name__ = page.__qualname__ = f"preview_{public_view.__name__}"

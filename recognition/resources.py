@@ -17,10 +17,12 @@ from datetime import datetime
 import reversion
 from django.core.exceptions import NON_FIELD_ERRORS, MultipleObjectsReturned, ObjectDoesNotExist, ValidationError
 from django.db.models import Q
+from django.utils.safestring import mark_safe
 from import_export import fields, resources, widgets
 
 from recognition.forms import rule_problems
 from recognition.models import Certificate, Clause, Department, Notice, Publication, RecognitionRule, Step
+from recognition.spreadsheets import neutralise, restore
 
 STEP_SEPARATORS = re.compile(r"[、,,;;\n]+")
 
@@ -124,6 +126,23 @@ class DateWidget(widgets.DateWidget):
         return value.date() if isinstance(value, datetime) else value
 
 
+class ClassedDiff(resources.Diff):
+    """The preview's changed text marked with classes instead of inline styles, which the CSP blocks."""
+
+    STYLES = {
+        '<del style="background:#ffe6e6;">': '<del class="diff-del">',
+        '<ins style="background:#e6ffe6;">': '<ins class="diff-ins">',
+    }
+
+    def as_html(self):
+        cells = []
+        for html in super().as_html():
+            for styled, classed in self.STYLES.items():
+                html = html.replace(styled, classed)
+            cells.append(mark_safe(html))
+        return cells
+
+
 TARGET_WIDGET = LookupWidget(Certificate, "slug", also=("name", "short_name"), noun="证书")
 DATE = "%Y-%m-%d"
 
@@ -178,12 +197,19 @@ class RecognitionRuleResource(resources.ModelResource):
         use_transactions = True
         clean_model_instances = True
 
+    def get_diff_class(self):
+        return ClassedDiff
+
     def get_queryset(self):
         return (
             RecognitionRule.objects.select_related("notice", "held", "target", "apply_to", "clause")
             .prefetch_related("waived", "remaining", "conditions")
             .order_by("notice__issued_on", "notice", "serial")
         )
+
+    def export_resource(self, instance, selected_fields=None, **kwargs):
+        # No cell a spreadsheet would run as a formula (recognition.spreadsheets); the import undoes it.
+        return [neutralise(value) for value in super().export_resource(instance, selected_fields, **kwargs)]
 
     def dehydrate_held_name(self, rule: RecognitionRule) -> str:
         return rule.held.name if rule.held_id else ""
@@ -200,6 +226,8 @@ class RecognitionRuleResource(resources.ModelResource):
         self.seen_keys: dict[tuple[str, str], int] = {}
 
     def before_import_row(self, row, row_number=None, **kwargs):
+        for column, value in row.items():
+            row[column] = restore(value)
         key = (text(row.get(COLUMNS["notice"])), text(row.get(COLUMNS["serial"])))
         if key in self.seen_keys:
             raise ValidationError(

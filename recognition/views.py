@@ -10,8 +10,10 @@ import csv
 from datetime import date
 
 import segno
-from django.db import DatabaseError
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponsePermanentRedirect
+from django.http.request import split_domain_port
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
@@ -33,6 +35,7 @@ from recognition.query import (
     today,
 )
 from recognition.snapshot import current_rules
+from recognition.spreadsheets import neutralise
 
 
 def qr_svg(url: str) -> str:
@@ -52,8 +55,22 @@ def page_or_partial(request: HttpRequest, template: str, partial: str, context: 
     return render(request, name, context)
 
 
+def canonical_url(request: HttpRequest) -> str:
+    """The page's address for print and QR codes: SITE_URL, or else the checked host and the server's own port.
+
+    Never the port of the Host header, which any client sets (ALLOWED_HOSTS checks the name only).
+    """
+    if settings.SITE_URL:
+        return settings.SITE_URL + request.get_full_path()
+    domain, _ = split_domain_port(request.get_host())
+    scheme = request.scheme
+    port = request.META.get("SERVER_PORT", "")
+    netloc = domain if port in ("", {"http": "80", "https": "443"}[scheme]) else f"{domain}:{port}"
+    return f"{scheme}://{netloc}{request.get_full_path()}"
+
+
 def print_context(request: HttpRequest) -> dict:
-    url = request.build_absolute_uri()
+    url = canonical_url(request)
     return {"page_url": url, "qr": qr_svg(url), "today": today()}
 
 
@@ -161,7 +178,7 @@ def matrix_csv(request: HttpRequest, book: engine.RuleBook) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(presenters.MATRIX_CSV_HEADER)
     for row in presenters.matrix_rows(book, on):
-        writer.writerow(presenters.matrix_csv_row(book, row))
+        writer.writerow([neutralise(cell) for cell in presenters.matrix_csv_row(book, row)])
     return response
 
 
@@ -250,8 +267,19 @@ def certificate(request: HttpRequest, book: engine.RuleBook, slug: str) -> HttpR
 @require_safe
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
+    """200 when the database answers and a notice is published, else 503 (the load balancer's probe).
+
+    A persistent connection that died (the database restarted) is replaced and
+    asked once more, so a database that is back is never reported down.
+    """
     try:
-        loaded = Notice.objects.published().exists()  # also proves the database answers
+        try:
+            loaded = Notice.objects.published().exists()  # also proves the database answers
+        except (InterfaceError, OperationalError):
+            if connection.in_atomic_block:
+                raise
+            connection.close()
+            loaded = Notice.objects.published().exists()
     except DatabaseError:
         return HttpResponse("database unreachable\n", status=503, content_type="text/plain")
     if not loaded:

@@ -11,7 +11,7 @@ import pytest
 from recognition import packages
 from recognition.forms import numeral, suggest_anchor
 from recognition.models import Clause, Notice, RecognitionRule
-from tests.test_admin import change_form_post, errors, new_rule_data
+from tests.admin.helpers import change_form_post, errors, new_rule_data
 
 pytestmark = pytest.mark.django_db
 
@@ -190,3 +190,9 @@ def test_the_admin_links_a_notice_and_a_certificate_to_their_own_preview(admin_c
     certificate = notice.rules.get(serial=2).held
     page = admin_client.get(f"/admin/recognition/certificate/{certificate.pk}/change/").content.decode()
     assert 'href="/preview/certificates/js-electrician-post/"' in page
+
+
+@pytest.mark.parametrize("path", ["/preview/matrix/", "/preview/notices/rstf-2026-1/", "/preview/certificates/"])
+def test_every_preview_page_is_refused_to_staff_in_neither_group(client, django_user_model, path):
+    client.force_login(django_user_model.objects.create_user("nobody", is_staff=True))
+    assert client.get(path).status_code == 403

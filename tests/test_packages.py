@@ -425,7 +425,7 @@ def test_the_admin_exports_a_notice_as_its_package(admin_client):
 
 
 def test_the_rule_form_refuses_an_overlap_naming_the_other_rule_and_offering_the_replacement(admin_client):
-    from tests.test_admin import errors, rule_data
+    from tests.admin.helpers import errors, rule_data
 
     packages.load(provincial())
     rule = rule_of(NUMBER_JS, 1)
@@ -443,7 +443,7 @@ def test_the_rule_form_refuses_an_overlap_naming_the_other_rule_and_offering_the
 
 
 def test_the_rule_form_offers_only_its_notices_clauses_and_says_so(admin_client):
-    from tests.test_admin import errors, rule_data
+    from tests.admin.helpers import errors, rule_data
 
     packages.load(provincial())
     rule = rule_of(NUMBER_JS, 3)
@@ -515,7 +515,7 @@ def test_publishing_a_notice_whose_rule_overlaps_is_refused(admin_client):
     page = response.content.decode()
     assert "未能发布" in page and "序号3" in page
     assert Notice.objects.get(number=NUMBER_JS).publication == Publication.DRAFT
-    from tests.test_admin import change_form_post, errors
+    from tests.admin.helpers import change_form_post, errors
 
     url = f"{NOTICES}{notice.pk}/change/"
     response = admin_client.post(url, change_form_post(admin_client.get(url)) | {"publication": "published"})

@@ -385,7 +385,7 @@ def test_nothing_is_kept_on_an_app_servers_disk():
     assert with_env(CACHE_URL="") == [
         "django.contrib.sessions.backends.db",
         "django.core.cache.backends.locmem.LocMemCache",
-        "import_export.tmp_storages.TempFolderStorage",
+        "recognition.uploads.UploadStorage",
     ]
     assert with_env(CACHE_URL="redis://cache.internal:6379/0") == [
         "django.contrib.sessions.backends.cached_db",

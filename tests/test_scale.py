@@ -76,10 +76,10 @@ class Server:
 
 
 @contextlib.contextmanager
-def app_server(tmp_path: Path, name: str, env: dict[str, str]) -> Iterator[Server]:
+def app_server(tmp_path: Path, name: str, env: dict[str, str], workers: int = 1) -> Iterator[Server]:
     port = free_port()
     log = tmp_path / f"{name}.log"
-    command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--workers", "1"]
+    command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--workers", str(workers)]
     command += ["--bind", f"127.0.0.1:{port}"]
     with log.open("wb") as output:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)

@@ -1,0 +1,84 @@
+"""Survive a database restart and a missing SQLite file without a 500.
+
+Public requests start with the data version query, which reconnects once when
+a persistent connection died (recognition.snapshot), so they need no extra
+round trip. Staff pages (the admin, the preview) run many queries and read the
+session first: for them this checks the persistent connection before the view
+and replaces it when the database restarted meanwhile.
+
+With SQLite, a worker's open connection would go on reading a database file
+that was moved or deleted; a `stat` of the path (no query) tells, and the
+connection is closed so that the next one fails loudly (the file is opened
+without create, config.database) or finds the file back.
+
+Whatever still fails to reach the database answers 503 with a Chinese page, not 500.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+
+from django.db import InterfaceError, OperationalError, connections
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.template import loader
+from django.urls import reverse
+
+from config.database import sqlite_file
+
+STAFF_PREFIXES = ("/admin/", "/preview/")
+logger = logging.getLogger(__name__)
+
+
+@receiver(connection_created)
+def remember_sqlite_file(sender, connection, **kwargs) -> None:
+    path = sqlite_file(connection.settings_dict)
+    if path is not None:
+        connection.opened_file = file_identity(path)
+
+
+def file_identity(path) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino)
+
+
+def drop_stale_connections(check_usable: bool) -> None:
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is None or connection.in_atomic_block:
+            continue
+        path = sqlite_file(connection.settings_dict)
+        if path is not None:
+            if file_identity(path) != getattr(connection, "opened_file", None):
+                logger.error("The database file %s is missing or was replaced: reconnecting.", path)
+                connection.close()
+        elif check_usable and not connection.is_usable():
+            connection.close()
+
+
+def unavailable(request: HttpRequest) -> HttpResponse:
+    body = loader.get_template("503.html").render({"home_url": reverse("home")})
+    response = HttpResponse(body, status=503)
+    response["Retry-After"] = "30"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class DatabaseHealthMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        drop_stale_connections(check_usable=request.path_info.startswith(STAFF_PREFIXES))
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OperationalError | InterfaceError):
+            logger.error("Database unavailable for %s: %s", request.path, exception)
+            return unavailable(request)
+        return None

@@ -1,0 +1,85 @@
+"""The admin. History and restore."""
+
+from __future__ import annotations
+
+import pytest
+from reversion.models import Version
+
+from recognition.models import (
+    RecognitionRule,
+)
+from tests.admin.helpers import (
+    RULES,
+    errors,
+    lookup,
+    recognition_to,
+    rule_at,
+    rule_data,
+    steps,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+# History and restore.
+
+
+def test_history_records_who_changed_what_and_restores_an_earlier_version(admin_client, admin_user, client):
+    rule = rule_at(4)
+    original = [s.name for s in rule.waived.all()]
+    response = admin_client.post(
+        f"{RULES}{rule.pk}/change/",
+        rule_data(
+            rule,
+            waived=steps("building-welder", "安全作业培训", "安全技术理论考核"),
+            remaining=steps("building-welder", "安全操作技能考核"),
+        ),
+    )
+    assert response.status_code == 302, errors(response)
+    versions = Version.objects.get_for_object(rule).select_related("revision")
+    assert versions.count() == 2  # the data as loaded, then the change
+    latest, baseline = versions  # newest first
+    assert latest.revision.user == admin_user
+    assert "免予的环节" in latest.revision.get_comment()
+    assert baseline.revision.comment.startswith("修改前的原始数据")
+    history = admin_client.get(f"{RULES}{rule.pk}/history/").content.decode()
+    assert "修改前的原始数据" in history and admin_user.username in history
+
+    # Restoring the version loaded from fixtures brings back the waived steps (many-to-many).
+    url = f"{RULES}{rule.pk}/history/{baseline.pk}/"
+    form = admin_client.get(url)
+    assert form.status_code == 200
+    assert [s.name for s in rule_at(4).waived.all()] != original  # viewing a version changes nothing
+    response = admin_client.post(
+        url, rule_data(rule_at(4), waived=baseline.field_dict["waived"], remaining=baseline.field_dict["remaining"])
+    )
+    assert response.status_code == 302, errors(response)
+    assert [s.name for s in rule_at(4).waived.all()] == original
+    assert recognition_to(lookup(client, "fusion-welding-cutting"), "building-welder")["waived"] == original
+
+
+def test_a_publish_action_saves_one_revision_per_rule(admin_client):
+    rules = [rule_at(1), rule_at(2)]
+    admin_client.post(RULES, {"action": "make_draft", "_selected_action": [r.pk for r in rules]})
+    for rule in rules:
+        latest = Version.objects.get_for_object(rule).select_related("revision").first()
+        assert latest.revision.comment == "设为草稿"
+        assert latest.revision.version_set.filter(content_type__model="recognitionrule").count() == 1
+
+
+def test_a_deleted_rule_can_be_recovered_with_its_steps_and_conditions(admin_client):
+    rule = rule_at(7)
+    pk, waived = rule.pk, [s.pk for s in rule.waived.all()]
+    conditions = [c.text for c in rule.conditions.all()]
+    assert admin_client.post(f"{RULES}{pk}/delete/", {"post": "yes"}).status_code == 302
+    recover = admin_client.get(f"{RULES}recover/").content.decode()
+    assert "序号7" in recover
+    deleted = Version.objects.get_deleted(RecognitionRule).get(object_id=str(pk))
+    data = rule_data(rule, waived=waived)
+    data |= {f"conditions-{i}-id": "" for i in range(len(conditions))}
+    data["conditions-INITIAL_FORMS"] = 0
+    response = admin_client.post(f"{RULES}recover/{deleted.pk}/", data)
+    assert response.status_code == 302, errors(response)
+    restored = RecognitionRule.objects.get(pk=pk)
+    assert [s.pk for s in restored.waived.all()] == waived
+    assert [c.text for c in restored.conditions.all()] == conditions

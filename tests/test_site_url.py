@@ -1,0 +1,63 @@
+"""The address printed with a result and in its QR code: SITE_URL, never a port from the Host header."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+
+from recognition import caching
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = "/?held=building-welder"
+
+
+@pytest.fixture(autouse=True)
+def nothing_rendered_before():
+    """Each process keeps rendered pages (recognition.caching); these tests change settings between requests."""
+    caching.forget_rendered()
+    yield
+    caching.forget_rendered()
+
+
+def test_a_port_in_the_host_header_is_not_printed(client):
+    response = client.get(PAGE, headers={"Host": "localhost:1337"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "1337" not in html
+    assert "http://localhost/?held=building-welder" in html
+
+
+def test_the_servers_own_port_is_printed_in_local_use(client):
+    response = client.get(PAGE, headers={"Host": "127.0.0.1:1337"}, SERVER_PORT="8000")
+    html = response.content.decode()
+    assert "http://127.0.0.1:8000/?held=building-welder" in html
+    assert "1337" not in html
+
+
+@override_settings(SITE_URL="https://hurenn.example.gov.cn")
+def test_the_configured_site_url_is_printed_whatever_the_host(client):
+    for host in ["localhost:1337", "127.0.0.1"]:
+        html = client.get(PAGE, headers={"Host": host}).content.decode()
+        assert "https://hurenn.example.gov.cn/?held=building-welder" in html
+        assert "localhost" not in html and "127.0.0.1" not in html
+
+
+def test_a_host_outside_allowed_hosts_is_refused(client):
+    assert client.get(PAGE, headers={"Host": "evil.example:1337"}).status_code == 400
+
+
+@pytest.mark.parametrize("value", ["hurenn.example.gov.cn", "https://hurenn.example.gov.cn/path", "ftp://x"])
+def test_a_malformed_site_url_stops_the_server_with_a_message(value):
+    env = {**os.environ, "SITE_URL": value, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "SITE_URL" in result.stderr
