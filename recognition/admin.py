@@ -317,6 +317,8 @@ class NoticeAdmin(PublicationActions, StaffAdmin):
         upload = request.FILES.get("package_file")
         if upload is None:
             raise packages.PackageError(["请选择一个通知文件(.json)。"])
+        if upload.size > packages.MAX_BYTES:
+            raise packages.PackageError([f"文件太大:一份通知的文件不应超过 {packages.MAX_BYTES // 1024} KB。"])
         try:
             return upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:

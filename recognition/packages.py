@@ -46,6 +46,9 @@ from recognition.models import (
 )
 
 FORMAT = 1
+# 1号 is about 30 KB. The admin's confirmation posts the file back as a form field (percent-encoded, up to
+# nine bytes a character), which must stay under Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
+MAX_BYTES = 256 * 1024
 STATUSES = {Publication.PUBLISHED.value, Publication.DRAFT.value}
 STEP_KINDS = {"training", "exam"}
 CONDITION_KINDS = {choice.value for choice in Condition.Kind}
@@ -71,6 +74,9 @@ class Result:
 
 
 def parse(text: str | bytes) -> dict:
+    size = len(text.encode("utf-8") if isinstance(text, str) else text)
+    if size > MAX_BYTES:
+        raise PackageError([f"文件太大({size // 1024} KB):一份通知的文件不应超过 {MAX_BYTES // 1024} KB。"])
     try:
         data = json.loads(text)
     except (ValueError, UnicodeDecodeError) as error:

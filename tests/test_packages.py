@@ -521,3 +521,14 @@ def test_publishing_a_notice_whose_rule_overlaps_is_refused(admin_client):
     response = admin_client.post(url, change_form_post(admin_client.get(url)) | {"publication": "published"})
     assert "序号3" in " ".join(errors(response)["publication"])
     assert Notice.objects.get(number=NUMBER_JS).publication == Publication.DRAFT
+
+
+def test_an_oversized_package_is_refused_before_it_is_read(admin_client):
+    data = provincial()
+    data["clauses"][0]["text"] = "很长的正文。" * 20_000
+    with pytest.raises(packages.PackageError, match="文件太大"):
+        packages.parse(json.dumps(data, ensure_ascii=False))
+    rows = everything()
+    response = upload(admin_client, data)
+    assert any("文件太大" in problem for problem in response.context["problems"])
+    assert everything() == rows
