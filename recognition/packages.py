@@ -46,7 +46,7 @@ from recognition.models import (
 )
 
 FORMAT = 1
-# 1号 is about 30 KB. The admin's confirmation posts the file back as a form field (percent-encoded, up to
+# 1号 is about 26 KB. The admin's confirmation posts the file back as a form field (percent-encoded, up to
 # nine bytes a character), which must stay under Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
 MAX_BYTES = 256 * 1024
 STATUSES = {Publication.PUBLISHED.value, Publication.DRAFT.value}
