@@ -44,7 +44,8 @@ serve: install
 	$(PROD_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PROD_ENV) $(VENV)/bin/gunicorn --config gunicorn.conf.py
 
-# Load the site under gunicorn against a bare Django baseline; writes bench/results/latest.txt.
+# Load the site under gunicorn with the real mix of questions, against the barest Django view;
+# writes bench/results/<database>.txt (sqlite.txt, or postgresql.txt with DATABASE_URL=postgres://…).
 bench: install
 	$(PROD_ENV) BENCH_COMMAND="make bench$(if $(BENCH_ARGS), BENCH_ARGS='$(BENCH_ARGS)')" $(PY) bench/run.py $(BENCH_ARGS)
 

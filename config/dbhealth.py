@@ -48,22 +48,31 @@ def file_identity(path) -> tuple[int, int] | None:
     return (stat.st_dev, stat.st_ino)
 
 
-def drop_stale_connections(check_usable: bool) -> None:
+def drop_stale_connections(check_usable: bool) -> bool:
+    """Close connections that can no longer serve; False when an SQLite database file is missing."""
+    present = True
     for connection in connections.all(initialized_only=True):
+        path = sqlite_file(connection.settings_dict)
+        identity = file_identity(path) if path is not None else None
+        if path is not None and identity is None:
+            present = False
         if connection.connection is None or connection.in_atomic_block:
             continue
-        path = sqlite_file(connection.settings_dict)
         if path is not None:
-            if file_identity(path) != getattr(connection, "opened_file", None):
+            if identity != getattr(connection, "opened_file", None):
                 logger.error("The database file %s is missing or was replaced: reconnecting.", path)
                 connection.close()
         elif check_usable and not connection.is_usable():
             connection.close()
+    return present
 
 
 def unavailable(request: HttpRequest) -> HttpResponse:
-    body = loader.get_template("503.html").render({"home_url": reverse("home")})
-    response = HttpResponse(body, status=503)
+    if request.path_info == reverse("healthz"):  # a load balancer reads the status, an operator the text
+        response = HttpResponse("database unreachable\n", status=503, content_type="text/plain")
+    else:
+        body = loader.get_template("503.html").render({"home_url": reverse("home")})
+        response = HttpResponse(body, status=503)
     response["Retry-After"] = "30"
     response["Cache-Control"] = "no-store"
     return response
@@ -74,7 +83,9 @@ class DatabaseHealthMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        drop_stale_connections(check_usable=request.path_info.startswith(STAFF_PREFIXES))
+        if not drop_stale_connections(check_usable=request.path_info.startswith(STAFF_PREFIXES)):
+            # Not even a kept answer: the site must not look up while its database is gone.
+            return unavailable(request)
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

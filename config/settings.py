@@ -68,7 +68,13 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
+    # Before anything reads the database: a stale connection is replaced, and a
+    # database that cannot be reached answers 503 (config/dbhealth.py).
     "config.dbhealth.DatabaseHealthMiddleware",
+    # A public answer already rendered is served here, after the security
+    # headers above and before the middleware below that it does not need
+    # (recognition/answers.py); it keeps the headers those added when it was rendered.
+    "recognition.answers.AnswerMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -239,11 +245,15 @@ if SITE_URL and not re.fullmatch(r"https?://[^/?#\s]+", SITE_URL):
 
 # Public pages and the API: how long a shared cache may keep an answer.
 PUBLIC_CACHE_MAX_AGE = int(os.environ.get("PUBLIC_CACHE_MAX_AGE", "60"))
-# Seconds within which a process trusts its cached rules without asking the
-# database for the data version. 0: every request checks.
-RULES_VERSION_CHECK_INTERVAL = float(os.environ.get("RULES_VERSION_CHECK_INTERVAL", "0"))
-# Answers each process keeps rendered, keyed by their ETag (see recognition.caching). 0: none.
-PUBLIC_PAGE_CACHE_ENTRIES = int(os.environ.get("PUBLIC_PAGE_CACHE_ENTRIES", "500"))
+# Seconds within which a process trusts its rules without asking the database
+# for the data version: the bound within which a published change reaches
+# every worker of every server (the admin and docs/deploy.md say so). 0: every
+# request checks. The staff preview always checks.
+RULES_VERSION_CHECK_INTERVAL = float(os.environ.get("RULES_VERSION_CHECK_INTERVAL", "1"))
+# Megabytes of rendered public answers each process keeps (recognition/answers.py); 0: none.
+PUBLIC_PAGE_CACHE_MB = float(os.environ.get("PUBLIC_PAGE_CACHE_MB", "32"))
+# Keep rendered answers in the shared cache too, for every worker of every server.
+PUBLIC_ANSWERS_SHARED = bool(CACHE_URL) and env_flag("PUBLIC_ANSWERS_SHARED", True)
 # Part of every ETag, so a new release never answers 304 for a page the old
 # one rendered. Empty: a hash of the code and templates (see recognition.caching).
 RELEASE_ID = os.environ.get("DJANGO_RELEASE_ID", "")

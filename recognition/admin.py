@@ -11,6 +11,7 @@ import datetime
 from urllib.parse import urlencode
 
 import reversion
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
@@ -141,6 +142,12 @@ class StaffAdmin(VersionAdmin):
         return self._restore(super().recover_view, request, version_id, extra_context)
 
 
+def published_within() -> str:
+    """When every app server answers with a change: within the version check's bound (recognition.snapshot)."""
+    bound = settings.RULES_VERSION_CHECK_INTERVAL
+    return f"网站和接口的每台服务器在 {bound:g} 秒内按新数据回答。" if bound else "网站和接口立即按新数据回答。"
+
+
 class PublicationActions:
     """Publish / set to draft, one save() per object so that the data version changes and history records it."""
 
@@ -180,7 +187,7 @@ class PublicationActions:
             done.append(obj)
         if done:
             names = "、".join(map(str, done))
-            messages.success(request, f"已{verb} {len(done)} 项:{names}。网站和接口立即按新数据回答。")
+            messages.success(request, f"已{verb} {len(done)} 项:{names}。{published_within()}")
         elif not refused:
             messages.info(request, f"所选的各项已经是{Publication(state).label}状态,没有变化。")
         for message in refused:
@@ -329,7 +336,7 @@ class NoticeAdmin(PublicationActions, StaffAdmin):
         if result.action == "unchanged":
             return f"{result.number} 与文件完全相同,没有任何变化。"
         verb = "导入" if result.action == "created" else "按文件替换了"
-        return f"已{verb} {result.number}({len(result.changes)} 项变化)。网站和接口立即按新数据回答。"
+        return f"已{verb} {result.number}({len(result.changes)} 项变化)。{published_within()}"
 
 
 # Reference lists.

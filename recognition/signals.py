@@ -5,11 +5,12 @@ the admin, imports, restores from history, and `loaddata` (which sends
 post_save with raw=True).
 """
 
+from django.db import transaction
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
-from recognition import models
+from recognition import models, snapshot
 
 VERSIONED_MODELS = (
     models.Notice,
@@ -33,6 +34,9 @@ def bump_data_version(**kwargs) -> None:
     updated = models.DataVersion.objects.using(using).update(revision=F("revision") + 1, changed_at=timezone.now())
     if not updated:
         models.DataVersion.objects.using(using).create(revision=1, changed_at=timezone.now())
+    # This worker answers with the change at its next request (after the commit); the others within the bound.
+    snapshot.check_again()
+    transaction.on_commit(snapshot.check_again, using=using)
 
 
 def bump_on_m2m_change(action: str, **kwargs) -> None:

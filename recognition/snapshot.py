@@ -1,8 +1,11 @@
 """Read the rules from the database into a plain `RuleBook`, once per data version.
 
-Each process keeps the parsed rules keyed by the data version, so a lookup
-costs one cheap query (the version), or none within the configured
-RULES_VERSION_CHECK_INTERVAL.
+Each process keeps the parsed rules keyed by the data version. It asks the
+database for the version at most once per RULES_VERSION_CHECK_INTERVAL (one
+second by default), so a public answer costs no query at all most of the time
+and a change made on any server reaches every worker within that bound. The
+staff preview asks at every request, and a worker that writes a change itself
+asks again at its next request.
 """
 
 from __future__ import annotations
@@ -93,10 +96,13 @@ def version_label(key: tuple) -> str:
 
 
 def current_rules(include_drafts: bool = False) -> RuleBook:
-    """The rules as they stand now. With include_drafts, staff preview: drafts too."""
+    """The rules as they stand now, at most RULES_VERSION_CHECK_INTERVAL seconds old.
+
+    With include_drafts, staff preview: drafts too, and checked at every request.
+    """
     cached = _cache.get(include_drafts)
     now = time.monotonic()
-    interval = settings.RULES_VERSION_CHECK_INTERVAL
+    interval = 0 if include_drafts else settings.RULES_VERSION_CHECK_INTERVAL
     if cached and interval and now - cached.checked_at < interval:
         return cached.book
     key = current_version_key()
@@ -111,6 +117,17 @@ def current_rules(include_drafts: bool = False) -> RuleBook:
 
 def clear_cache() -> None:
     _cache.clear()
+
+
+def check_again() -> None:
+    """Ask the database for the data version at the next request, whatever the interval.
+
+    Called when this process writes to the rules (recognition.signals), so the
+    worker that published a change answers with it at once; the others see it
+    within RULES_VERSION_CHECK_INTERVAL.
+    """
+    for cached in list(_cache.values()):
+        cached.checked_at = float("-inf")
 
 
 def load_rules(version: str, include_drafts: bool = False) -> RuleBook:

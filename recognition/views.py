@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 from datetime import date
+from functools import lru_cache
 
 import segno
 from django.conf import settings
@@ -38,8 +39,9 @@ from recognition.snapshot import current_rules
 from recognition.spreadsheets import neutralise
 
 
+@lru_cache(maxsize=2048)  # ~4 KB each: the page and its HTMX fragment share one; bounded at ~8 MB
 def qr_svg(url: str) -> str:
-    """The page's address as an inline SVG QR code, for the printed result.
+    """The page's address as an inline SVG QR code, for the printed result; made once per address.
 
     A fixed mask: any mask scans, and searching for the best one costs ~6 ms a page.
     """

@@ -1,9 +1,10 @@
 import os
 
 import pytest
+from django.core.cache import caches
 from django.core.management import call_command
 
-from recognition import snapshot
+from recognition import answers, snapshot, views
 
 
 @pytest.fixture(scope="session")
@@ -11,6 +12,23 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Every test database holds the notice, loaded from fixtures/ as `make run` does."""
     with django_db_blocker.unblock():
         call_command("load_notice", verbosity=0)
+
+
+def forget_everything_kept() -> None:
+    snapshot.clear_cache()
+    answers.forget()
+    views.qr_svg.cache_clear()
+    for cache in caches.all(initialized_only=True):
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    """Every test starts and ends with nothing kept in this process: the rules, rendered answers,
+    QR codes and the cache backends. So a query count proves what it says whatever ran before."""
+    forget_everything_kept()
+    yield
+    forget_everything_kept()
 
 
 @pytest.fixture

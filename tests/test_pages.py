@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.test import RequestFactory
 
-from recognition import snapshot, views
+from recognition import views
 from recognition.models import Issuance
 from tests.test_engine import ALL, ALL_COMBINATIONS, NOTICE_ROWS, PAIRS_WITH_A_ROW
 
@@ -226,15 +226,6 @@ def test_server_error_page_renders_without_the_database():
     response = views.server_error(RequestFactory().get("/"))
     assert response.status_code == 500
     assert "系统暂时出错" in response.content.decode()
-
-
-def test_a_results_page_costs_one_query(client, django_assert_num_queries):
-    """The rules come from the process's snapshot; only the data version is read."""
-    snapshot.current_rules()
-    with django_assert_num_queries(1):
-        client.get(query(*ALL, region="44"))
-    with django_assert_num_queries(1):
-        client.get("/routes/?target=building-welder")
 
 
 def test_home_page_is_light_and_self_contained(client):

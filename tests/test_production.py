@@ -13,12 +13,13 @@ from types import SimpleNamespace
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.db.models import F
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
-from recognition import caching, snapshot
-from recognition.models import Notice, Publication, RecognitionRule
+from recognition import answers, caching, snapshot
+from recognition.models import DataVersion, Notice, Publication, RecognitionRule
 
 ROOT = Path(__file__).resolve().parent.parent
 THREE = "held=building-electrician&held=building-welder&held=fusion-welding-cutting"
@@ -44,14 +45,10 @@ ETAG = re.compile(r'^"[0-9]+-[0-9]{14}\.[0-9]{8}\.[0-9a-f]{16}"$')
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    """Each test starts with this process's rules and rendered answers forgotten."""
-    snapshot.clear_cache()
-    caching.forget_rendered()
-    yield
-    snapshot.clear_cache()
-    caching.forget_rendered()
+def publish_elsewhere(quote: str) -> None:
+    """A change as another app server writes it: in the database, with no signal in this process."""
+    RecognitionRule.objects.published().filter(serial=4).update(quote=quote)
+    DataVersion.objects.update(revision=F("revision") + 1, changed_at=timezone.now())
 
 
 def change_a_rule(quote: str) -> RecognitionRule:
@@ -75,10 +72,23 @@ def test_public_pages_and_the_api_can_be_kept_by_a_shared_cache(client, url):
 @pytest.mark.parametrize("url", CACHEABLE_URLS)
 def test_a_conditional_request_gets_304_without_rendering(client, url, django_assert_num_queries):
     etag = client.get(url)["ETag"]
-    with django_assert_num_queries(1):  # the data version, nothing else
+    snapshot.check_again()
+    with django_assert_num_queries(1):  # the data version, due: nothing else
         response = client.get(url, headers={"If-None-Match": etag})
     assert response.status_code == 304
     assert response.content == b""
+    assert response["ETag"] == etag
+    with django_assert_num_queries(0):  # within the check interval: not even that
+        assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+
+
+@pytest.mark.parametrize("url", CACHEABLE_URLS)
+def test_a_conditional_request_for_an_answer_not_kept_gets_304_too(client, url, settings):
+    """Another worker rendered it: this one answers 304 from the ETag alone."""
+    etag = client.get(url)["ETag"]
+    answers.forget()
+    response = client.get(url, headers={"If-None-Match": etag})
+    assert response.status_code == 304
     assert response["ETag"] == etag
     assert response["Cache-Control"] == f"public, max-age={settings.PUBLIC_CACHE_MAX_AGE}"
     assert client.get(url, headers={"If-None-Match": '"something-else"'}).status_code == 200
@@ -163,17 +173,71 @@ def test_errors_are_not_marked_cacheable(client):
 # -- Rendered answers kept per process ---------------------------------------------------------------------
 
 
-def test_an_answer_is_rendered_once_and_served_again_with_one_query(client, django_assert_num_queries):
+# Every public page, as an HTMX fragment where it has one, and each API answer.
+PUBLIC_PAGES = [
+    *((url, False) for url in CACHEABLE_URLS),
+    *((url, True) for url in HTMX_URLS),
+    ("/certificates/", False),
+    ("/certificates/?q=电工证", False),
+]
+
+
+@pytest.mark.parametrize(("url", "htmx"), PUBLIC_PAGES)
+def test_every_public_answer_rendered_afresh_costs_at_most_one_query(client, url, htmx, django_assert_max_num_queries):
+    """With the rules in memory, rendering an answer reads nothing but the data version (when due)."""
+    snapshot.current_rules()
+    snapshot.check_again()
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    with django_assert_max_num_queries(1):
+        response = client.get(url, **headers)
+    assert response.status_code == 200
+    assert hasattr(response.wsgi_request, "session"), "rendered, not served from the kept answers"
+
+
+@pytest.mark.parametrize(("url", "htmx"), PUBLIC_PAGES)
+def test_every_public_answer_kept_costs_one_query_when_due_and_none_otherwise(
+    client, url, htmx, django_assert_num_queries
+):
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    first = client.get(url, **headers)
+    snapshot.check_again()
+    with django_assert_num_queries(1):
+        due = client.get(url, **headers)
+    with django_assert_num_queries(0):
+        within = client.get(url, **headers)
+    for response in (due, within):
+        assert not hasattr(response.wsgi_request, "session"), "served from the kept answers"
+        assert response.content == first.content
+
+
+def test_an_answer_is_rendered_once_and_served_again_before_the_middleware_it_does_not_need(
+    client, django_assert_num_queries
+):
     url = f"/?{THREE}"
     first = client.get(url)
     assert first.templates, "rendered the first time"
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(0):  # within the version check interval
         again = client.get(url)
     assert not again.templates, "served from the rendered answers"
+    assert not hasattr(again.wsgi_request, "session"), "sessions, auth, messages, CSRF and axes were skipped"
     assert again.content == first.content
-    assert again["Content-Type"] == first["Content-Type"]
-    assert again["ETag"] == first["ETag"]
-    assert again["Content-Security-Policy"] == first["Content-Security-Policy"]
+    for header in ["Content-Type", "ETag", "Cache-Control", "Content-Security-Policy", "X-Frame-Options"]:
+        assert again[header] == first[header], header
+    assert set(again.headers) == set(first.headers)
+
+
+def test_a_kept_answer_costs_one_query_when_the_version_check_is_due(client, django_assert_num_queries):
+    url = "/api/v1/lookup?held=building-welder"
+    client.get(url)
+    snapshot.check_again()
+    with django_assert_num_queries(1):
+        assert client.get(url).status_code == 200
+
+
+def test_a_kept_answer_still_checks_the_host(client):
+    url = "/?held=building-welder"
+    assert client.get(url).status_code == 200
+    assert client.get(url, HTTP_HOST="evil.example").status_code == 400
 
 
 def test_a_kept_answer_is_never_served_after_the_rules_change(client):
@@ -181,6 +245,37 @@ def test_a_kept_answer_is_never_served_after_the_rules_change(client):
     client.get(url)
     change_a_rule("规则已经改了")
     assert "规则已经改了" in client.get(url).content.decode()
+
+
+def test_no_stale_answer_after_a_publish_from_another_server(client, settings, monkeypatch):
+    """A change written elsewhere (no signal in this process) is in every answer once the bound has passed,
+    kept answers included, in every form: page, HTMX fragment, API."""
+    clock = SimpleNamespace(now=1000.0)
+    monkeypatch.setattr(snapshot, "time", SimpleNamespace(monotonic=lambda: clock.now))
+    urls = [("/?held=fusion-welding-cutting", {}), ("/?held=fusion-welding-cutting", {"HTTP_HX_REQUEST": "true"})]
+    urls += [("/api/v1/lookup?held=fusion-welding-cutting", {}), ("/api/v1/matrix", {})]
+    etags = {}
+    for url, headers in [*urls, ("/matrix/", {})]:
+        response = client.get(url, **headers)
+        assert "另一台服务器发布的原文" not in response.content.decode()
+        etags[url, bool(headers)] = response["ETag"]
+    publish_elsewhere("另一台服务器发布的原文")
+    clock.now += settings.RULES_VERSION_CHECK_INTERVAL
+    for url, headers in [*urls, ("/matrix/", {})]:
+        response = client.get(url, **headers)
+        assert response["ETag"] != etags[url, bool(headers)], url
+        if (url, headers) in urls:
+            assert "另一台服务器发布的原文" in response.content.decode(), url
+
+
+def test_a_shared_cache_serves_an_answer_another_worker_rendered(client, settings):
+    settings.PUBLIC_ANSWERS_SHARED = True
+    url = "/?held=building-welder&region=31"
+    first = client.get(url)
+    answers.forget()  # as if this were another worker: only the shared cache holds the answer
+    again = client.get(url)
+    assert not again.templates
+    assert again.content == first.content
 
 
 def test_answers_that_depend_on_the_visitor_are_never_kept():
@@ -208,11 +303,21 @@ def test_answers_that_depend_on_the_visitor_are_never_kept():
         assert len(calls) == 2, view.__name__
 
 
-def test_the_kept_answers_are_bounded(client, settings):
-    settings.PUBLIC_PAGE_CACHE_ENTRIES = 3
+def test_the_kept_answers_are_bounded_in_bytes(client, settings):
+    size = len(client.get("/api/v1/lookup?held=building-welder&region=11").content)
+    answers.forget()
+    settings.PUBLIC_PAGE_CACHE_MB = 3.5 * size / 1024 / 1024
     for code in ["11", "12", "13", "14", "15"]:
         client.get(f"/api/v1/lookup?held=building-welder&region={code}")
-    assert len(caching._rendered) == 3
+    assert len(answers.store) == 3
+    assert answers.store.size <= answers.limit_bytes()
+
+
+def test_none_kept_when_the_budget_is_zero(client, settings):
+    settings.PUBLIC_PAGE_CACHE_MB = 0
+    client.get("/?held=building-welder")
+    assert client.get("/?held=building-welder").templates
+    assert len(answers.store) == 0
 
 
 def test_a_new_release_never_gets_a_304_for_the_old_ones_pages(client, settings, monkeypatch):
@@ -236,9 +341,12 @@ def test_the_release_id_is_the_same_on_every_server_running_the_same_code():
 # -- The rules snapshot --------------------------------------------------------------------------------------
 
 
-def test_rules_are_checked_on_every_request_by_default(client):
+def test_a_change_reaches_every_worker_within_one_second_by_default():
     if "RULES_VERSION_CHECK_INTERVAL" not in os.environ:
-        assert settings.RULES_VERSION_CHECK_INTERVAL == 0
+        assert settings.RULES_VERSION_CHECK_INTERVAL == 1
+
+
+def test_the_worker_that_writes_a_change_answers_with_it_at_once(client):
     url = "/api/v1/lookup?held=fusion-welding-cutting"
     assert "第二版原文" not in client.get(url).content.decode()
     change_a_rule("第二版原文")
@@ -251,13 +359,22 @@ def test_within_the_check_interval_a_process_trusts_its_rules(client, settings, 
     monkeypatch.setattr(snapshot, "time", SimpleNamespace(monotonic=lambda: clock.now))
     url = "/api/v1/lookup?held=fusion-welding-cutting"
     client.get(url)
-    change_a_rule("第三版原文")
+    publish_elsewhere("第三版原文")
     clock.now += 29
     with django_assert_num_queries(0):
         stale = client.get(url)
     assert "第三版原文" not in stale.content.decode()
     clock.now += 2
     assert "第三版原文" in client.get(url).content.decode()
+
+
+def test_the_staff_preview_checks_the_version_at_every_request(admin_client, settings, monkeypatch):
+    settings.RULES_VERSION_CHECK_INTERVAL = 30
+    monkeypatch.setattr(snapshot, "time", SimpleNamespace(monotonic=lambda: 1000.0))
+    url = "/preview/?held=fusion-welding-cutting"
+    assert "预览里的新原文" not in admin_client.get(url).content.decode()
+    publish_elsewhere("预览里的新原文")
+    assert "预览里的新原文" in admin_client.get(url).content.decode()
 
 
 # -- Static files ----------------------------------------------------------------------------------------------

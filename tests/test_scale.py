@@ -23,10 +23,12 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection, connections
 
+from recognition import snapshot
 from recognition.models import RecognitionRule
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,7 +82,7 @@ def app_server(tmp_path: Path, name: str, env: dict[str, str], workers: int = 1)
     port = free_port()
     log = tmp_path / f"{name}.log"
     command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--workers", str(workers)]
-    command += ["--bind", f"127.0.0.1:{port}"]
+    command += ["--bind", f"127.0.0.1:{port}", "--access-logformat", "ACCESS %(p)s %(s)s %(U)s"]
     with log.open("wb") as output:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     server = Server(port, process, log)
@@ -142,8 +144,9 @@ if ON_POSTGRES or not os.environ.get("CI"):
             rule = RecognitionRule.objects.published().get(serial=4)
             rule.quote = "第二台服务器也要看到的新原文"
             rule.save()
+            time.sleep(settings.RULES_VERSION_CHECK_INTERVAL)
 
-            # ... is in both servers' very next answers.
+            # ... is in both servers' answers once the bound has passed.
             after_b = b.get_json(url)
             assert after_b["data_version"] != before_b["data_version"]
             assert after_b["recognitions"][0]["quote"] == "第二台服务器也要看到的新原文"
@@ -158,6 +161,61 @@ if ON_POSTGRES or not os.environ.get("CI"):
             assert response.status == 200, content[:300]
             assert "editor" in content.decode()
 
+    def workers_answering(server: Server, url: str, marker: str, since: int) -> tuple[set[str], list[str]]:
+        """Ask `url` on new connections until every worker of `server` has answered it (at most 200 times):
+        the workers (pids, from the access log) and every answer that lacked `marker`."""
+        stale, pids = [], set()
+        for _ in range(200):
+            response, content = server.request("GET", url)
+            assert response.status == 200, content[:300]
+            if marker not in content.decode():
+                stale.append(content.decode()[:200])
+            pids = {
+                line.split()[1]
+                for line in server.log.read_text().splitlines()[since:]
+                if line.startswith("ACCESS ") and line.split()[3] == url.split("?")[0]
+            }
+            if len(pids) >= 2:
+                break
+        return pids, stale
+
+    @pytest.mark.postgres
+    @pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL: DATABASE_URL=postgres://… make test (CI does)")
+    def test_a_published_change_reaches_every_worker_of_every_server_within_the_bound(transactional_db, tmp_path):
+        """Each worker keeps its rules and its rendered answers and asks for the data version at most once per
+        RULES_VERSION_CHECK_INTERVAL: once that bound has passed after a publish, no worker of either server
+        answers with the old rules, nor serves an answer it kept from before."""
+        call_command("load_notice", verbosity=0)
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "DJANGO_SECRET_KEY": "shared-by-every-app-server-" + "x" * 40,
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "GUNICORN_ACCESS_LOG": "-",
+            "RULES_VERSION_CHECK_INTERVAL": "1",
+        }
+        env.pop("DJANGO_DEBUG", None)
+        page, api = "/?held=fusion-welding-cutting", "/api/v1/lookup?held=fusion-welding-cutting"
+        with app_server(tmp_path, "a", env, workers=2) as a, app_server(tmp_path, "b", env, workers=2) as b:
+            servers = [a, b]
+            for server in servers:  # every worker has read the rules and kept both answers
+                for url in (page, api):
+                    pids, stale = workers_answering(server, url, "熔化焊接与热切割", 0)
+                    assert len(pids) == 2 and not stale, server.log.read_text()[-2000:]
+            marks = [len(server.log.read_text().splitlines()) for server in servers]
+
+            rule = RecognitionRule.objects.published().get(serial=4)
+            rule.quote = "每个工作进程都要看到的新原文"
+            rule.save()
+            time.sleep(1.0)  # the bound: RULES_VERSION_CHECK_INTERVAL
+
+            for server, mark in zip(servers, marks, strict=True):
+                for url in (page, api):
+                    pids, stale = workers_answering(server, url, "每个工作进程都要看到的新原文", mark)
+                    assert len(pids) == 2, f"not every worker answered:\n{server.log.read_text()[-2000:]}"
+                    assert not stale, f"{len(stale)} stale answers from {url}: {stale[0]}"
+
     @pytest.mark.postgres
     @pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL: DATABASE_URL=postgres://… make test (CI does)")
     def test_a_database_restart_costs_no_public_request_an_error(transactional_db, client):
@@ -168,6 +226,7 @@ if ON_POSTGRES or not os.environ.get("CI"):
         pid = connection.connection.info.backend_pid
         with connections.create_connection("default").cursor() as other:
             other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        snapshot.check_again()  # the version check, due within RULES_VERSION_CHECK_INTERVAL, meets the dead connection
         response = client.get(url)
         assert response.status_code == 200
         assert connection.connection.info.backend_pid != pid

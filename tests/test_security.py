@@ -163,6 +163,29 @@ def test_every_public_page_sends_the_security_headers(client, url):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("htmx", [False, True])
+def test_an_answer_served_again_from_the_kept_answers_sends_every_header_the_first_did(client, htmx):
+    """A kept answer skips sessions, CSRF, auth, messages and axes (recognition.answers), not the headers."""
+    url = "/?held=fusion-welding-cutting&region=44"
+    headers = {"HX-Request": "true"} if htmx else {}
+    first = client.get(url, headers=headers, secure=True)
+    again = client.get(url, headers=headers, secure=True)
+    assert not hasattr(again.wsgi_request, "session"), "served from the kept answers"
+    assert_secure_headers(again, url)
+    assert again.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert dict(again.headers) == dict(first.headers)
+
+
+@pytest.mark.django_db
+def test_a_kept_answer_is_still_redirected_to_https(client, settings):
+    client.get("/?held=building-welder")
+    settings.SECURE_SSL_REDIRECT = True
+    response = Client().get("/?held=building-welder")
+    assert response.status_code == 301
+    assert response.headers["Location"] == "https://testserver/?held=building-welder"
+
+
+@pytest.mark.django_db
 def test_htmx_fragments_send_the_security_headers_too(client):
     url = "/?held=fusion-welding-cutting"
     assert_secure_headers(client.get(url, headers={"HX-Request": "true"}), url)

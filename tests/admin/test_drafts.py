@@ -48,6 +48,7 @@ def test_publishing_makes_a_rule_live_at_once_and_changes_the_data_version(admin
     before = version()
     response = admin_client.post(RULES, {"action": "publish", "_selected_action": [draft.pk]}, follow=True)
     assert "已发布 1 项" in response.content.decode()
+    assert "网站和接口的每台服务器在 1 秒内按新数据回答" in response.content.decode()  # the version check bound
     assert version() > before
     body = lookup(client, "building-electrician")
     assert recognition_to(body, "high-voltage-electrician")["waived"] == ["安全技术培训"]

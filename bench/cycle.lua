@@ -1,0 +1,67 @@
+-- wrk script: cycle through a list of addresses, so the load spreads over
+-- every answer instead of repeating one. Only a 200 whose body holds one of
+-- the markers counts as an answer; anything else is an error.
+-- Usage: wrk -s bench/cycle.lua URL -- ADDRESSES_FILE MARKER [MARKER ...]
+-- Each line of ADDRESSES_FILE: "page <path>", "htmx <path>" (sent with
+-- HX-Request: true) or "api <path>". Each thread starts at its own place in the list.
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  markers = {}
+  for i = 2, #args do
+    table.insert(markers, args[i])
+  end
+  requests = {}
+  for line in io.lines(args[1]) do
+    local kind, path = line:match("^(%S+)%s+(%S+)$")
+    if kind then
+      local headers = {}
+      if kind == "htmx" then
+        headers["HX-Request"] = "true"
+      end
+      table.insert(requests, wrk.format("GET", path, headers))
+    end
+  end
+  -- Threads start at different places in the list; each still walks all of it.
+  index = (id * 397) % #requests
+  good = 0
+  bad = 0
+end
+
+function request()
+  index = index % #requests + 1
+  return requests[index]
+end
+
+function response(status, headers, body)
+  if status == 200 then
+    for _, marker in ipairs(markers) do
+      if string.find(body, marker, 1, true) then
+        good = good + 1
+        return
+      end
+    end
+  end
+  bad = bad + 1
+end
+
+function done(summary, latency, requests)
+  local good_total, bad_total = 0, 0
+  for _, thread in ipairs(threads) do
+    good_total = good_total + thread:get("good")
+    bad_total = bad_total + thread:get("bad")
+  end
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH {"requests": %d, "duration_us": %d, "good": %d, "bad": %d, "connect": %d, "read": %d, ' ..
+    '"write": %d, "timeout": %d, "p50_us": %d, "p99_us": %d, "max_us": %d}\n',
+    summary.requests, summary.duration, good_total, bad_total, e.connect, e.read, e.write, e.timeout,
+    latency:percentile(50), latency:percentile(99), latency.max))
+end

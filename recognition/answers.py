@@ -1,0 +1,215 @@
+"""Answers already rendered, served before the middleware they do not need.
+
+A public page or API answer is a function of the data version, the day, the
+address, the HTMX headers and the release (see recognition.caching), and the
+same for every visitor: it reads no session, sets no cookie, carries no CSRF
+token. So once rendered it is kept, as it left the inner middleware, and the
+next request for it is answered by `AnswerMiddleware`, which sits right after
+SecurityMiddleware, WhiteNoise and the CSP middleware: sessions, CSRF, auth,
+messages, clickjacking, htmx and axes are skipped, while the outer middleware
+still add HSTS, the HTTPS redirect, the CSP and every other header of their
+own, and every header the inner middleware added (X-Frame-Options, and any
+added later) is kept with the answer. The Host header is checked first.
+
+Each process keeps answers up to PUBLIC_PAGE_CACHE_MB megabytes (least
+recently used out first; 0 turns this off), enough for every combination of
+certificates, several regions and the three forms (page, HTMX fragment, API).
+With a shared cache (CACHE_URL) an answer rendered by any worker of any server
+is stored there too, so each is rendered once per data version and day for
+the whole site. Nothing goes to an app server's disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils import timezone
+from django.utils.cache import get_conditional_response
+
+from recognition import caching, snapshot
+
+# Headers a 304 repeats from the answer (as Django's ConditionalGetMiddleware does).
+NOT_MODIFIED_HEADERS = ("Cache-Control", "Content-Location", "Date", "ETag", "Expires", "Last-Modified", "Vary")
+# The only Vary an answer kept here may carry: the key holds the HTMX headers.
+KEYED_VARY = {name.lower() for name in caching.HTMX_HEADERS}
+SHARED_PREFIX = "answer:"
+SHARED_TIMEOUT = 24 * 3600  # the key holds the release, version and day: never stale, only unused
+# Never public answers: no version check, no lookup.
+PRIVATE_PREFIXES = ("/admin/", "/preview/", "/healthz")
+
+Entry = tuple[int, tuple[tuple[str, str], ...], bytes]  # status, headers, body
+
+
+class AnswerStore:
+    """A least-recently-used map from answer key to rendered answer, bounded in bytes."""
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple, Entry] = OrderedDict()
+        self._bytes = 0
+        self._generation: tuple | None = None
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def size(self) -> int:
+        """Bytes held: bodies and headers (the objects around them add a few hundred bytes each)."""
+        return self._bytes
+
+    def _start(self, generation: tuple) -> None:
+        # A new release, data version or day: every answer kept is for another one.
+        if generation != self._generation:
+            self._entries.clear()
+            self._bytes = 0
+            self._generation = generation
+
+    def get(self, generation: tuple, key: tuple) -> Entry | None:
+        with self._lock:
+            self._start(generation)
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, generation: tuple, key: tuple, entry: Entry, limit: int) -> None:
+        cost = entry_size(entry)
+        if cost > limit:
+            return
+        with self._lock:
+            self._start(generation)
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= entry_size(old)
+            self._entries[key] = entry
+            self._bytes += cost
+            while self._bytes > limit:
+                _, evicted = self._entries.popitem(last=False)
+                self._bytes -= entry_size(evicted)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+            self._generation = None
+
+
+def entry_size(entry: Entry) -> int:
+    return len(entry[2]) + sum(len(name) + len(value) for name, value in entry[1])
+
+
+store = AnswerStore()
+
+
+def forget() -> None:
+    """Forget every answer this process kept (tests; the shared cache is keyed by version and expires)."""
+    store.clear()
+
+
+def limit_bytes() -> int:
+    return int(settings.PUBLIC_PAGE_CACHE_MB * 1024 * 1024)
+
+
+def shared_cache():
+    return caches["default"] if settings.PUBLIC_ANSWERS_SHARED else None
+
+
+def answer_key(request: HttpRequest) -> tuple:
+    """What an answer depends on besides the data version, the day and the release (see recognition.caching):
+    the address as the page prints it (scheme, Host, path, query string) and the HTMX headers. The Host is
+    checked here (an unknown one is refused with 400, as CommonMiddleware would)."""
+    meta = request.META
+    return (
+        request.scheme,
+        request.get_host(),
+        request.path,
+        meta.get("QUERY_STRING", ""),
+        *(meta.get(name) == "true" for name in ("HTTP_HX_REQUEST", "HTTP_HX_HISTORY_RESTORE_REQUEST")),
+    )
+
+
+def shared_key(generation: tuple, key: tuple) -> str:
+    release, version, day = generation
+    digest = hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
+    return f"{SHARED_PREFIX}{release}:{version}:{day:%Y%m%d}:{digest}"
+
+
+def cacheable(request: HttpRequest, response: HttpResponse) -> bool:
+    """Only an answer the public_cache decorator made, the same for every visitor."""
+    session = getattr(request, "session", None)
+    vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
+    return (
+        getattr(response, "public_answer", False)
+        and response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not (session is not None and session.accessed)
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and vary <= KEYED_VARY
+    )
+
+
+def replay(request: HttpRequest, entry: Entry) -> HttpResponse:
+    status, headers, body = entry
+    response = HttpResponse(body, status=status)
+    # The headers were checked when the answer was rendered; setting them one by one checks them again,
+    # which costs a sixth of a kept answer. (ResponseHeaders keeps lower-cased name -> (name, value).)
+    response.headers._store = {name.lower(): (name, value) for name, value in headers}
+    etag = response.get("ETag")
+    if etag and request.META.get("HTTP_IF_NONE_MATCH") and get_conditional_response(request, etag=etag) is not None:
+        not_modified = HttpResponseNotModified()
+        for name in NOT_MODIFIED_HEADERS:
+            if name in response:
+                not_modified[name] = response[name]
+        return not_modified
+    return response
+
+
+class AnswerMiddleware:
+    """Answer a public GET or HEAD from the answers kept, before the middleware it does not need.
+
+    Place it after SecurityMiddleware, WhiteNoise and the CSP middleware and
+    before SessionMiddleware (config/settings.py).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = limit_bytes()
+        if (
+            request.method not in ("GET", "HEAD")
+            or limit <= 0
+            or request.path_info.startswith((*PRIVATE_PREFIXES, settings.STATIC_URL))
+        ):
+            return self.get_response(request)
+        key = answer_key(request)
+        try:
+            book = snapshot.current_rules()
+        except DatabaseError:
+            # Rendered by the view instead, whose failure config.dbhealth answers with a 503 page.
+            return self.get_response(request)
+        generation = (caching.release_id(), book.version, timezone.localdate())
+        entry = store.get(generation, key)
+        shared = shared_cache()
+        if entry is None and shared is not None:
+            entry = shared.get(shared_key(generation, key))
+            if entry is not None:
+                store.put(generation, key, entry, limit)
+        if entry is not None:
+            return replay(request, entry)
+        request.rules = book  # the view answers from the very rules the key names (recognition.caching)
+        response = self.get_response(request)
+        if cacheable(request, response):
+            entry = (response.status_code, tuple(response.items()), response.content)
+            store.put(generation, key, entry, limit)
+            if shared is not None:
+                shared.set(shared_key(generation, key), entry, SHARED_TIMEOUT)
+        return response
