@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from recognition import api, preview, views
 
@@ -22,7 +22,7 @@ urlpatterns = [
     path("api/v1/routes", api.routes, name="api_routes"),
     path("api/v1/matrix", api.matrix, name="api_matrix"),
     path("healthz", views.healthz, name="healthz"),
-    path("preview/", preview.preview, name="preview"),
+    path("preview/", include(preview)),
     path("admin/", admin.site.urls),
 ]
 

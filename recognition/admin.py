@@ -63,6 +63,11 @@ def preview_url(held: Certificate | None = None) -> str:
     return f"{url}?{urlencode({'held': held.slug})}" if held else url
 
 
+def notice_preview_url(notice: Notice) -> str:
+    """The notice's own page with drafts: its clauses and the rules resting on each."""
+    return reverse("preview_notice_detail", args=[notice.slug]) if notice.slug else preview_url()
+
+
 class StaffAdmin(VersionAdmin):
     """History and restore for every model, one revision per object changed."""
 
@@ -209,6 +214,7 @@ class ClauseInline(admin.StackedInline):
 
 @admin.register(Notice)
 class NoticeAdmin(PublicationActions, StaffAdmin):
+    form = forms.NoticeForm
     list_display = [
         "number",
         "short_title",
@@ -230,6 +236,9 @@ class NoticeAdmin(PublicationActions, StaffAdmin):
         ("来源", {"fields": ["source_name", "source_url", "attachment_title"]}),
     ]
 
+    def publication_problems(self, notice: Notice) -> list[str]:
+        return forms.notice_publication_problems(notice)
+
     @admin.display(description="施行日期", ordering="in_force_from")
     def in_force(self, notice: Notice) -> str:
         return str(notice.in_force_from) if notice.in_force_from else "自印发之日起"
@@ -247,10 +256,12 @@ class NoticeAdmin(PublicationActions, StaffAdmin):
 
     @admin.display(description="预览")
     def preview(self, notice: Notice) -> str:
-        return format_html('<a href="{}">在网站上预览</a>', preview_url())
+        return format_html('<a href="{}">在网站上预览</a>', notice_preview_url(notice))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {"preview_url": preview_url(), **(extra_context or {})}
+        notice = self.get_object(request, object_id)
+        url = notice_preview_url(notice) if notice is not None else preview_url()
+        extra_context = {"preview_url": url, **(extra_context or {})}
         return super().change_view(request, object_id, form_url, extra_context)
 
     # A notice as a file (recognition.packages): import with a preview, export as JSON.
@@ -314,6 +325,8 @@ class NoticeAdmin(PublicationActions, StaffAdmin):
         upload = request.FILES.get("package_file")
         if upload is None:
             raise packages.PackageError(["请选择一个通知文件(.json)。"])
+        if upload.size > packages.MAX_BYTES:
+            raise packages.PackageError([f"文件太大:一份通知的文件不应超过 {packages.MAX_BYTES // 1024} KB。"])
         try:
             return upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -386,6 +399,13 @@ class CertificateAdmin(StaffAdmin):
 
     def also_protected_by(self, objs) -> list:
         return list(rules_using_steps(Step.objects.filter(certificate__in=objs)))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        certificate = self.get_object(request, object_id)
+        if certificate is not None:
+            url = reverse("preview_certificate", args=[certificate.slug])
+            extra_context = {"preview_url": url, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Step)

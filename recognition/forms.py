@@ -195,6 +195,57 @@ def level_problems(
     return errors
 
 
+def notice_publication_problems(notice: Notice) -> list[str]:
+    """Publishing a notice: its published rows must not overlap published rows of other published notices."""
+    problems = []
+    rules = notice.rules.filter(publication=Publication.PUBLISHED).select_related("held", "target", "replaces")
+    for rule in rules:
+        errors: dict[str, list[str]] = {}
+        period_problems(
+            errors,
+            RecognitionRule,
+            pk=rule.pk,
+            notice=notice,
+            pair={"held": rule.held, "target": rule.target},
+            publication=rule.publication,
+            clause=None,
+            valid_from=rule.valid_from,
+            valid_until=rule.valid_until,
+            replaces=rule.replaces,
+        )
+        problems += [f"序号{rule.serial}:{message}" for messages in errors.values() for message in messages]
+    levels = notice.level_equivalences.filter(publication=Publication.PUBLISHED).select_related(
+        "certificate", "occupation", "replaces"
+    )
+    for level in levels:
+        errors = {}
+        period_problems(
+            errors,
+            LevelEquivalence,
+            pk=level.pk,
+            notice=notice,
+            pair={"certificate": level.certificate, "occupation": level.occupation},
+            publication=level.publication,
+            clause=None,
+            valid_from=level.valid_from,
+            valid_until=level.valid_until,
+            replaces=level.replaces,
+        )
+        problems += [f"{level}:{message}" for messages in errors.values() for message in messages]
+    return problems
+
+
+class NoticeForm(forms.ModelForm):
+    """The admin builds the fields (with its URL field settings); this adds the check on publishing."""
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk and data.get("publication") == Publication.PUBLISHED:
+            for problem in notice_publication_problems(self.instance):
+                self.add_error("publication", problem)
+        return data
+
+
 def add_problems(form: forms.ModelForm, problems: dict[str, list[str]]) -> None:
     for name, messages in problems.items():
         if name in form.errors:  # already refused, e.g. an unknown choice

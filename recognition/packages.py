@@ -46,6 +46,9 @@ from recognition.models import (
 )
 
 FORMAT = 1
+# 1号 is about 26 KB. The admin's confirmation posts the file back as a form field (percent-encoded, up to
+# nine bytes a character), which must stay under Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
+MAX_BYTES = 256 * 1024
 STATUSES = {Publication.PUBLISHED.value, Publication.DRAFT.value}
 STEP_KINDS = {"training", "exam"}
 CONDITION_KINDS = {choice.value for choice in Condition.Kind}
@@ -71,6 +74,9 @@ class Result:
 
 
 def parse(text: str | bytes) -> dict:
+    size = len(text.encode("utf-8") if isinstance(text, str) else text)
+    if size > MAX_BYTES:
+        raise PackageError([f"文件太大({size // 1024} KB):一份通知的文件不应超过 {MAX_BYTES // 1024} KB。"])
     try:
         data = json.loads(text)
     except (ValueError, UnicodeDecodeError) as error:
@@ -650,16 +656,15 @@ def load(data: dict, *, replace: bool = False, dry_run: bool = False, user=None,
     as for the data loaded into an empty database).
     """
     package = prepare(data)
-    before = current(package)
     number = package["notice"]["number"]
-    if before is not None and _normalised(before) == _normalised(package):
-        return Result(number, "unchanged")
-    lines = changes(before, package)
-    if before is not None and not replace:
-        raise PackageError(
-            [f"已有文号为 {number} 的通知,与文件不同。要用文件替换它,请使用 --replace(管理后台:勾选“替换”)。"] + lines
-        )
-    with transaction.atomic():
+    with transaction.atomic():  # what is compared is what is replaced
+        before = current(package)
+        if before is not None and _normalised(before) == _normalised(package):
+            return Result(number, "unchanged")
+        lines = changes(before, package)
+        if before is not None and not replace:
+            message = f"已有文号为 {number} 的通知,与文件不同。要用文件替换它,请使用 --replace(管理后台:勾选“替换”)。"
+            raise PackageError([message, *lines])
         if history_comment and not dry_run:
             history.ensure_baseline(user)
         written = _write(package)

@@ -283,6 +283,10 @@ class RecognitionRuleResource(resources.ModelResource):
             publication=instance.publication,
             waived=steps["waived"],
             remaining=steps["remaining"],
+            clause=related("clause"),
+            valid_from=instance.valid_from,
+            valid_until=instance.valid_until,
+            replaces=related("replaces"),
         )
         for name, messages in problems.items():
             if name not in errors:

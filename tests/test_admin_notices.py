@@ -145,3 +145,54 @@ def test_each_step_box_links_to_where_its_wording_is_edited(admin_client):
     for step in Step.objects.all():
         assert f'href="/admin/recognition/step/{step.pk}/change/"' in page
     assert page.count('class="step-edit"') == 2 * Step.objects.count()  # waived and remaining
+
+
+# Preview: every public page, with drafts, for staff only.
+
+
+def draft_provincial() -> Notice:
+    notice = load_provincial()
+    notice.publication = "draft"
+    notice.save()
+    return notice
+
+
+@pytest.mark.parametrize(
+    ("path", "expected", "public_differs"),
+    [
+        ("/preview/notices/", "苏人社发〔2026〕99号", True),
+        ("/preview/notices/test-js-2026-99/", "江苏省电工岗位能力证书(测试)的人员", True),
+        ("/preview/matrix/?on=2026-12-15", "苏人社发〔2026〕99号", True),
+        ("/preview/certificates/", "江苏省电工岗位能力证书(测试)", False),  # certificates have no drafts
+        ("/preview/certificates/js-electrician-post/?on=2026-12-15", "苏人社发〔2026〕99号", True),
+        ("/preview/routes/?target=building-electrician&on=2026-12-15", "苏人社发〔2026〕99号", True),
+        ("/preview/?held=js-electrician-post&region=32&on=2026-12-15", "苏人社发〔2026〕99号", True),
+    ],
+)
+def test_preview_shows_a_draft_notice_on_every_page_to_staff_only(admin_client, client, path, expected, public_differs):
+    draft_provincial()
+    response = admin_client.get(path)
+    assert response.status_code == 200
+    assert expected in response.content.decode()
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert "private" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
+    public = client.get(path.removeprefix("/preview"))
+    if public_differs:
+        assert public.status_code == 404 or expected not in public.content.decode()
+    assert client.get(path).status_code == 302  # to the admin login
+
+
+def test_the_admin_links_a_notice_and_a_certificate_to_their_own_preview(admin_client):
+    notice = draft_provincial()
+    assert 'href="/preview/notices/test-js-2026-99/"' in admin_client.get("/admin/recognition/notice/").content.decode()
+    page = admin_client.get(f"/admin/recognition/notice/{notice.pk}/change/").content.decode()
+    assert 'href="/preview/notices/test-js-2026-99/"' in page
+    certificate = notice.rules.get(serial=2).held
+    page = admin_client.get(f"/admin/recognition/certificate/{certificate.pk}/change/").content.decode()
+    assert 'href="/preview/certificates/js-electrician-post/"' in page
+
+
+@pytest.mark.parametrize("path", ["/preview/matrix/", "/preview/notices/rstf-2026-1/", "/preview/certificates/"])
+def test_every_preview_page_is_refused_to_staff_in_neither_group(client, django_user_model, path):
+    client.force_login(django_user_model.objects.create_user("nobody", is_staff=True))
+    assert client.get(path).status_code == 403

@@ -475,3 +475,60 @@ def test_load_notice_without_a_file_keeps_staff_edits_unless_forced():
     run("load_notice", "--force", "--verbosity", "0")
     assert rule_of(NUMBER_1, 3).quote != "工作人员改过的原句。"
     assert run("dump_notice", NUMBER_1) == FIRST.read_text(encoding="utf-8")
+
+
+def test_the_rule_import_refuses_an_overlap_too():
+    import tablib
+
+    from recognition.resources import COLUMNS, RecognitionRuleResource
+
+    data = provincial()
+    del data["rules"][0]["replaces"]
+    data["rules"][0]["status"] = "draft"
+    packages.load(data)
+    exported = RecognitionRuleResource().export()
+    headers = list(COLUMNS.values())
+    rows = [list(row) for row in exported]
+    number, serial, publication = (headers.index(COLUMNS[key]) for key in ("notice", "serial", "publication"))
+    published = rows[0][publication]  # 1号 序号1 is published
+    row = next(row for row in rows if row[number] == NUMBER_JS and int(row[serial]) == 1)
+    row[publication] = published
+    result = RecognitionRuleResource().import_data(tablib.Dataset(row, headers=headers), dry_run=True)
+    messages = json.dumps([r.error_dict for r in result.invalid_rows], ensure_ascii=False)
+    assert NUMBER_1 in messages and "序号3" in messages and "取代" in messages
+
+
+def test_publishing_a_notice_whose_rule_overlaps_is_refused(admin_client):
+    # While 1号 序号3 is a draft, a draft notice's published rule for the same pair clashes with nothing;
+    # 序号3 is published again (the draft notice's rows are not public, so that clashes with nothing either).
+    third = rule_of(NUMBER_1, 3)
+    third.publication = Publication.DRAFT
+    third.save()
+    data = provincial()
+    del data["rules"][0]["replaces"]
+    data["notice"]["status"] = "draft"
+    packages.load(data)
+    third.publication = Publication.PUBLISHED
+    third.save()
+    notice = Notice.objects.get(number=NUMBER_JS)
+    response = admin_client.post(NOTICES, {"action": "publish", "_selected_action": [notice.pk]}, follow=True)
+    page = response.content.decode()
+    assert "未能发布" in page and "序号3" in page
+    assert Notice.objects.get(number=NUMBER_JS).publication == Publication.DRAFT
+    from tests.admin.helpers import change_form_post, errors
+
+    url = f"{NOTICES}{notice.pk}/change/"
+    response = admin_client.post(url, change_form_post(admin_client.get(url)) | {"publication": "published"})
+    assert "序号3" in " ".join(errors(response)["publication"])
+    assert Notice.objects.get(number=NUMBER_JS).publication == Publication.DRAFT
+
+
+def test_an_oversized_package_is_refused_before_it_is_read(admin_client):
+    data = provincial()
+    data["clauses"][0]["text"] = "很长的正文。" * 20_000
+    with pytest.raises(packages.PackageError, match="文件太大"):
+        packages.parse(json.dumps(data, ensure_ascii=False))
+    rows = everything()
+    response = upload(admin_client, data)
+    assert any("文件太大" in problem for problem in response.context["problems"])
+    assert everything() == rows
