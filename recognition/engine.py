@@ -24,6 +24,7 @@ from datetime import date, timedelta
 # Condition kinds the engine can decide; every other condition is stated.
 TARGET_ISSUED_IN_REGION = "target-issued-in-region"
 NOTICE_SCOPE = "notice-scope"
+REPLACED_IN_REGION = "replaced-in-region"
 
 # How far ahead an answer tells what is about to start or end.
 NOTICE_PERIOD = timedelta(days=90)
@@ -334,13 +335,45 @@ def scope_condition(book: RuleBook, rule: RuleInfo, region: str | None) -> Condi
     return ConditionOutcome(text, (region in rule.scope) if region else None, NOTICE_SCOPE)
 
 
-def recognise(book: RuleBook, rule: RuleInfo, region: str | None) -> Recognition:
+def partial_replacement(book: RuleBook, rule: RuleInfo, on: date | None) -> RuleInfo | None:
+    """The provincial row that replaces `rule` in its own regions only, once it has started on `on`."""
+    if on is None or rule.replaced_by is None:
+        return None
+    replacement = next((other for other in book.rules if other.key == rule.replaced_by), None)
+    if replacement is None or not replacement.scope or replacement.valid_from > on:
+        return None
+    if rule.scope and set(rule.scope) <= set(replacement.scope):
+        return None  # it replaces the rule wherever the rule applies: the rule's last day says so
+    return replacement
+
+
+def replaced_in_region_condition(
+    book: RuleBook, rule: RuleInfo, region: str | None, on: date | None
+) -> ConditionOutcome | None:
+    replacement = partial_replacement(book, rule, on)
+    if replacement is None:
+        return None
+    names = "、".join(book.provinces[code].name if code in book.provinces else code for code in replacement.scope)
+    first = replacement.valid_from
+    text = (
+        f"不适用于{names}:{names}自{first.year}年{first.month}月{first.day}日起"
+        f"按{replacement.notice_number}序号{replacement.serial}办理"
+    )
+    return ConditionOutcome(text, (region not in replacement.scope) if region else None, REPLACED_IN_REGION)
+
+
+def recognise(book: RuleBook, rule: RuleInfo, region: str | None, on: date | None = None) -> Recognition:
+    """The rule with its conditions, decided for `region` where they can be; `on` for replacements by region."""
     outcomes = tuple(
         ConditionOutcome(condition.text, decide_condition(book, condition, rule, region), condition.kind)
         for condition in rule.conditions
     )
-    scope = scope_condition(book, rule, region)
-    return Recognition(rule, (scope, *outcomes) if scope else outcomes)
+    extra = tuple(
+        outcome
+        for outcome in (scope_condition(book, rule, region), replaced_in_region_condition(book, rule, region, on))
+        if outcome is not None
+    )
+    return Recognition(rule, (*extra, *outcomes))
 
 
 def level_applies_in(level: LevelInfo, region: str | None) -> bool:
@@ -410,15 +443,19 @@ def lookup(book: RuleBook, held: Iterable[str], region: str | None = None, on: d
         if rule.held not in held_set:
             continue
         if rule.in_force_on(on):
+            recognition = recognise(book, rule, region, on)
+            replaced_here = any(c.kind == REPLACED_IN_REGION and c.met is False for c in recognition.conditions)
             if rule.target in held_set:
                 already_held.append(rule)
+            elif replaced_here:
+                ended.append(recognition)
             else:
-                recognitions.append(recognise(book, rule, region))
+                recognitions.append(recognition)
         elif on is not None and rule.target not in held_set:
             if on < rule.valid_from <= on + NOTICE_PERIOD:
-                upcoming.append(recognise(book, rule, region))
+                upcoming.append(recognise(book, rule, region, on))
             elif rule.valid_until is not None and rule.valid_until < on:
-                ended.append(recognise(book, rule, region))
+                ended.append(recognise(book, rule, region, on))
 
     levels = sorted(
         (level for level in levels_in_force(book, on) if level.held in held_set and level_applies_in(level, region)),
@@ -488,7 +525,7 @@ def routes(
     )
 
     def route(chain: tuple[RuleInfo, ...]) -> Route:
-        return Route(tuple(recognise(book, rule, region) for rule in chain))
+        return Route(tuple(recognise(book, rule, region, on) for rule in chain))
 
     return RoutesResult(
         target=target,

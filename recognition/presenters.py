@@ -105,7 +105,7 @@ def rule_view(
     book: RuleBook, rule: RuleInfo, recognition: engine.Recognition | None = None, on: date | None = None
 ) -> RuleView:
     """A rule for display; without a lookup's recognition, its conditions are stated, none decided."""
-    recognition = recognition or engine.recognise(book, rule, region=None)
+    recognition = recognition or engine.recognise(book, rule, region=None, on=on)
     return RuleView(
         rule=rule,
         held=book.certificates[rule.held],

@@ -1,8 +1,10 @@
 """Rows over time: a row of a newer notice replacing a row of an older one.
 
 A rule or level equivalence may name the row it `replaces`. While the
-replacement is public (published, under a published notice), the replaced
-row's last day is the day before the replacement starts. Withdrawing the
+replacement is public (published, under a published notice) and applies
+wherever the replaced row does, the replaced row's last day is the day before
+the replacement starts. A provincial row replacing a national one changes no
+date: the engine answers region by region (engine.partial_replacement). Withdrawing the
 replacement (a draft again, or deleted) gives the replaced row back the last
 day it had before. Both happen in the transaction that saves the replacement,
 and the replaced row's change is recorded in its history.
@@ -66,12 +68,23 @@ def sync_replacement(row: Period, previous_replaces_id: int | None = None) -> No
             restore_replaced(row)
             return
         replaced = model.objects.select_for_update().get(pk=row.replaces_id)
+        if not covers(row, replaced):
+            # A provincial row replaces a national one only in its regions: the engine
+            # says so region by region, and the national row keeps its days everywhere else.
+            restore_replaced(row, replaced)
+            return
         if not row.ended_replaced:
             _mark(row, True, replaced.valid_until)
         last_day = row.valid_from - ONE_DAY
         if row.replaced_until is not None:
             last_day = min(last_day, row.replaced_until)
         _save_replaced(replaced, last_day, f"被 {row.notice} {row} 取代,最后适用日改为 {last_day}")
+
+
+def covers(row: Period, replaced: Period) -> bool:
+    """Whether `row` applies wherever `replaced` does: a national row, or one whose regions include the other's."""
+    mine, theirs = scope_codes(row.notice), scope_codes(replaced.notice)
+    return not mine or bool(theirs and theirs <= mine)
 
 
 def _remember_replaces(sender, instance: Period, **kwargs) -> None:

@@ -2,7 +2,8 @@
 
 The provincial notice (江苏 only, in force from 2026-07-01):
 - adds a certificate (市政电工, test-only);
-- 序号1 replaces 1号's 序号1 (低压电工 → 建筑电工) from 2027-01-01, waiving one exam more;
+- 序号1 replaces 1号's 序号1 (低压电工 → 建筑电工) in 江苏 from 2027-01-01, waiving one exam more
+  (elsewhere 1号's 序号1 goes on applying);
 - 序号2 starts in the future (2027-03-01): 建筑焊工 → 特种设备焊接;
 - 序号3 has a last day (2026-12-31): 市政电工 → 低压电工;
 - a level equivalence for the new certificate.
@@ -143,7 +144,13 @@ def keys(recognitions) -> list[tuple[str, int]]:
 # Publishing a replacement, and withdrawing it.
 
 
+def test_a_provincial_replacement_leaves_the_national_rows_days_alone(provincial):
+    assert RecognitionRule.objects.get(notice__number=BASE, serial=1).valid_until is None
+
+
 def test_publishing_the_replacement_ends_the_replaced_row_the_day_before(provincial):
+    provincial.scope.clear()  # as a national notice, it replaces 1号's row everywhere
+    provincial.save()
     replaced = RecognitionRule.objects.get(notice__number=BASE, serial=1)
     assert replaced.valid_until == D(2026, 12, 31)
     assert Version.objects.get_for_object(replaced).exists()  # recorded in its history
@@ -165,6 +172,9 @@ def test_publishing_the_replacement_ends_the_replaced_row_the_day_before(provinc
 
 
 def test_withdrawing_the_notice_withdraws_its_replacements(provincial):
+    provincial.scope.clear()
+    provincial.save()
+    assert RecognitionRule.objects.get(notice__number=BASE, serial=1).valid_until == D(2026, 12, 31)
     provincial.publication = Publication.DRAFT
     provincial.save()
     assert RecognitionRule.objects.get(notice__number=BASE, serial=1).valid_until is None
@@ -180,11 +190,11 @@ def test_withdrawing_the_notice_withdraws_its_replacements(provincial):
         (D(2026, 12, 31), JIANGSU, [(BASE, 1)], [], []),
         (D(2026, 12, 31), None, [(BASE, 1)], [], []),
         (D(2027, 1, 1), JIANGSU, [(PROVINCIAL, 1)], [], [(BASE, 1)]),
-        (D(2027, 1, 1), None, [(PROVINCIAL, 1)], [], [(BASE, 1)]),  # shown, its region to be confirmed
-        (D(2027, 1, 1), BEIJING, [], [(PROVINCIAL, 1)], [(BASE, 1)]),
+        (D(2027, 1, 1), None, [(BASE, 1), (PROVINCIAL, 1)], [], []),  # both, each with its region to confirm
+        (D(2027, 1, 1), BEIJING, [(BASE, 1)], [(PROVINCIAL, 1)], []),  # 1号 goes on applying outside 江苏
     ],
 )
-def test_the_replacement_takes_over_on_its_first_day(provincial, day, region, applying, excluded, ended):
+def test_the_replacement_takes_over_in_its_region_on_its_first_day(provincial, day, region, applying, excluded, ended):
     book = snapshot.current_rules()
     result = engine.lookup(book, [LOW], region, on=day)
     assert keys(r for r in result.recognitions if not r.excluded) == applying
@@ -193,9 +203,13 @@ def test_the_replacement_takes_over_on_its_first_day(provincial, day, region, ap
     for recognition in result.ended:
         assert recognition.rule.replaced_by == (PROVINCIAL, 1)
     if day >= D(2027, 1, 1):
-        [scope] = [c for c in result.recognitions[0].conditions if c.kind == engine.NOTICE_SCOPE]
+        everything = {r.rule.key: r for r in result.recognitions + result.ended}
+        [scope] = [c for c in everything[(PROVINCIAL, 1)].conditions if c.kind == engine.NOTICE_SCOPE]
         assert scope.text.startswith("仅适用于江苏省")
         assert scope.met is {JIANGSU: True, BEIJING: False, None: None}[region]
+        [elsewhere] = [c for c in everything[(BASE, 1)].conditions if c.kind == engine.REPLACED_IN_REGION]
+        assert elsewhere.text.startswith("不适用于江苏省:江苏省自2027年1月1日起按苏人社发〔2026〕99号序号1办理")
+        assert elsewhere.met is {JIANGSU: False, BEIJING: True, None: None}[region]
 
 
 def test_a_rule_starting_within_90_days_is_upcoming(provincial):
@@ -293,7 +307,7 @@ def test_the_replacement_is_cited_from_its_first_day(client, provincial):
     before = page_text(client, f"/?held={LOW}&region={JIANGSU}&on=2026-12-31")
     assert "依据:人社厅发〔2026〕1号 一、(一),附件序号1" in before
     assert '<a href="/notices/rstf-2026-1/#s1-1">' in before
-    assert "适用至2026年12月31日,之后由苏人社发〔2026〕99号序号1取代" in before
+    assert "即将施行的规定" in before and "将于2027年1月1日起施行" in before
     after = page_text(client, f"/?held={LOW}&region={JIANGSU}&on=2027-01-01")
     assert "依据:苏人社发〔2026〕99号 一、(一),序号1" in after
     assert '<a href="/notices/srsf-2026-99/#s1-1">' in after
@@ -306,13 +320,18 @@ def test_the_replacement_is_cited_from_its_first_day(client, provincial):
 def test_the_region_scope_decides_the_provincial_rule(client, provincial):
     elsewhere = page_text(client, f"/?held={LOW}&region={BEIJING}&on=2027-01-01")
     assert "仅适用于江苏省" in elsewhere and "所选地区不适用" in elsewhere
-    assert "适用至2026年12月31日,现已停止适用,由苏人社发〔2026〕99号序号1取代" in elsewhere
+    assert "依据:人社厅发〔2026〕1号 一、(一),附件序号1" in elsewhere  # 1号 goes on applying in 北京
     undecided = page_text(client, f"/?held={LOW}&on=2027-01-01")
-    assert "仅适用于江苏省" in undecided and "需确认" in undecided
+    assert "仅适用于江苏省" in undecided and "不适用于江苏省" in undecided and "需确认" in undecided
     api = client.get(f"/api/v1/lookup?held={LOW}&region={BEIJING}&on=2027-01-01").json()
-    [rule] = api["recognitions"]
-    assert rule["applies"] is False and rule["scope"] == [JIANGSU]
-    assert [(r["notice"], r["serial"], r["replaced_by"]) for r in api["ended"]] == [
+    assert [(r["notice"], r["serial"], r["applies"]) for r in api["recognitions"]] == [
+        (BASE, 1, True),
+        (PROVINCIAL, 1, False),
+    ]
+    assert api["recognitions"][1]["scope"] == [JIANGSU] and api["ended"] == []
+    in_jiangsu = client.get(f"/api/v1/lookup?held={LOW}&region={JIANGSU}&on=2027-01-01").json()
+    assert [(r["notice"], r["serial"]) for r in in_jiangsu["recognitions"]] == [(PROVINCIAL, 1)]
+    assert [(r["notice"], r["serial"], r["replaced_by"]) for r in in_jiangsu["ended"]] == [
         (BASE, 1, {"notice": PROVINCIAL, "serial": 1})
     ]
 
@@ -335,13 +354,15 @@ def test_matrix_lists_the_rules_of_the_day_or_all_with_their_notice_and_period(c
         (BASE, serial) for serial in range(1, 8)
     ]
     on_new_year = [(r["notice"], r["serial"]) for r in rows("/api/v1/matrix?on=2027-01-01")]
-    assert (BASE, 1) not in on_new_year and (PROVINCIAL, 1) in on_new_year and (PROVINCIAL, 3) not in on_new_year
+    assert (BASE, 1) in on_new_year and (PROVINCIAL, 1) in on_new_year and (PROVINCIAL, 3) not in on_new_year
     everything = rows("/api/v1/matrix?on=all")
     assert len(everything) == 10
     [replaced] = [r for r in everything if (r["notice"], r["serial"]) == (BASE, 1)]
-    assert replaced["valid_until"] == "2026-12-31"  # inclusive: the last day it applies
+    assert replaced["valid_until"] is None and replaced["replaced_by"] == {"notice": PROVINCIAL, "serial": 1}
+    [last_day] = [r for r in everything if (r["notice"], r["serial"]) == (PROVINCIAL, 3)]
+    assert last_day["valid_until"] == "2026-12-31"  # inclusive: the last day it applies
     page = page_text(client, "/matrix/?on=all")
-    assert "2026年1月9日至2026年12月31日" in page and "仅适用于江苏省" in page
+    assert "2026年7月1日至2026年12月31日" in page and "仅适用于江苏省" in page
     csv_text = client.get("/matrix.csv?on=all").content.decode("utf-8-sig")
     assert f"{PROVINCIAL},3," in csv_text and "2026-07-01,2026-12-31" in csv_text
 

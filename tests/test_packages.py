@@ -36,6 +36,13 @@ def provincial() -> dict:
     return json.loads(PROVINCIAL.read_text(encoding="utf-8"))
 
 
+def national() -> dict:
+    """The same notice for the whole country: its 序号1 then replaces 1号 序号3 everywhere, ending it."""
+    data = provincial()
+    del data["notice"]["scope"]
+    return data
+
+
 def rule_of(number: str, serial: int) -> RecognitionRule:
     return RecognitionRule.objects.get(notice__number=number, serial=serial)
 
@@ -91,8 +98,13 @@ def test_the_provincial_package_loads_with_its_certificate_rules_and_level():
     assert (level.deemed_level.number, level.eligible_level.number) == (5, 4)
 
 
+def test_a_provincial_replacement_leaves_the_national_rules_days_alone():
+    packages.load(provincial())
+    assert rule_of(NUMBER_1, 3).valid_until is None  # the engine answers region by region
+
+
 def test_the_replaced_rule_ends_the_day_before_and_history_records_it():
-    packages.load(provincial(), history_comment="测试载入")
+    packages.load(national(), history_comment="测试载入")
     replaced = rule_of(NUMBER_1, 3)
     assert replaced.valid_until == date(2026, 11, 30)
     comments = [v.revision.comment for v in Version.objects.get_for_object(replaced)]
@@ -132,9 +144,9 @@ def test_an_existing_number_is_refused_without_replace_and_replaced_with_it(tmp_
 
 
 def test_replace_removes_rows_the_file_no_longer_has_and_gives_the_replaced_rule_back_its_last_day():
-    packages.load(provincial())
+    packages.load(national())
     assert rule_of(NUMBER_1, 3).valid_until == date(2026, 11, 30)
-    smaller = provincial()
+    smaller = national()
     smaller["rules"] = smaller["rules"][1:]
     result = packages.load(smaller, replace=True)
     assert "删除规则 序号1" in result.changes
@@ -289,9 +301,9 @@ def test_dump_of_1_hao_is_its_package_file():
 
 
 def test_dump_then_load_is_exact(tmp_path):
-    packages.load(provincial())
+    packages.load(national())
     first = run("dump_notice", NUMBER_JS)
-    assert json.loads(first) == packages.prepare(provincial())
+    assert json.loads(first) == packages.prepare(national())
     # Take the notice out entirely, load its dump, and dump again.
     notice = Notice.objects.get(number=NUMBER_JS)
     RecognitionRule.objects.filter(notice=notice).delete()
@@ -313,7 +325,7 @@ def test_dump_of_an_unknown_number_says_which_exist():
 
 
 def test_withdrawing_the_replacement_restores_the_replaced_rule():
-    packages.load(provincial())
+    packages.load(national())
     replacement = rule_of(NUMBER_JS, 1)
     replacement.publication = Publication.DRAFT
     replacement.save()
@@ -324,7 +336,7 @@ def test_withdrawing_the_replacement_restores_the_replaced_rule():
 
 
 def test_withdrawing_the_replacing_notice_restores_the_replaced_rule():
-    packages.load(provincial())
+    packages.load(national())
     notice = Notice.objects.get(number=NUMBER_JS)
     notice.publication = Publication.DRAFT
     notice.save()
@@ -332,7 +344,7 @@ def test_withdrawing_the_replacing_notice_restores_the_replaced_rule():
 
 
 def test_deleting_the_replacement_restores_the_replaced_rule_and_history_says_so():
-    packages.load(provincial())
+    packages.load(national())
     rule_of(NUMBER_JS, 1).delete()
     replaced = rule_of(NUMBER_1, 3)
     assert replaced.valid_until is None
@@ -343,7 +355,7 @@ def test_a_replaced_rule_keeps_an_earlier_last_day_of_its_own():
     rule = rule_of(NUMBER_1, 3)
     rule.valid_until = date(2026, 10, 31)
     rule.save()
-    packages.load(provincial())
+    packages.load(national())
     assert rule_of(NUMBER_1, 3).valid_until == date(2026, 10, 31)
     rule_of(NUMBER_JS, 1).delete()
     assert rule_of(NUMBER_1, 3).valid_until == date(2026, 10, 31)
