@@ -54,7 +54,10 @@ def drop_stale_connections(check_usable: bool) -> None:
             continue
         path = sqlite_file(connection.settings_dict)
         if path is not None:
-            if file_identity(path) != getattr(connection, "opened_file", None):
+            current = file_identity(path)
+            if not hasattr(connection, "opened_file"):  # opened before this module was imported
+                connection.opened_file = current
+            if current != connection.opened_file:
                 logger.error("The database file %s is missing or was replaced: reconnecting.", path)
                 connection.close()
         elif check_usable and not connection.is_usable():
