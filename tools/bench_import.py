@@ -81,9 +81,11 @@ def main() -> None:
         page = response.content.decode()
         found = re.search(r"新增 \d+ 行,修改 \d+ 行,没有变化 \d+ 行|有 \d+ 行不能通过检查", page)
         totals = found.group(0) if found else "?"
-        print(f"{name:<10} {len(dataset):>6} rows  {len(content) / 1024:>6.0f} KB  {elapsed:>6.2f} s  {cpu:>6.2f} s  {totals}")
+        size = f"{len(content) / 1024:>6.0f} KB"
+        print(f"{name:<10} {len(dataset):>6} rows  {size}  {elapsed:>6.2f} s  {cpu:>6.2f} s  {totals}")
         if profiler:
-            pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(int(os.environ.get("BENCH_LINES", "25")))
+            stats = pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative"))
+            stats.print_stats(int(os.environ.get("BENCH_LINES", "25")))
         return response
 
     headers = list(COLUMNS.values())
