@@ -12,10 +12,12 @@ the file back changes nothing (not even the data version).
 from __future__ import annotations
 
 import re
+import time
 from contextvars import ContextVar
 from datetime import datetime
 
 import reversion
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, MultipleObjectsReturned, ObjectDoesNotExist, ValidationError
 from django.db.models import Q
 from django.utils.safestring import mark_safe
@@ -229,6 +231,10 @@ COLUMNS = {
 }
 
 
+class ImportTooSlow(Exception):
+    """The import ran out of time (IMPORT_TIME_LIMIT); the message is for staff."""
+
+
 FOREIGN_KEYS = ("notice", "held", "target", "apply_to", "clause")
 
 
@@ -309,9 +315,18 @@ class RecognitionRuleResource(resources.ModelResource):
             _lookups.reset(token)
 
     def before_import(self, dataset, **kwargs):
+        self.deadline = time.monotonic() + settings.IMPORT_TIME_LIMIT
+        self.too_slow = False
         self.seen_keys: dict[tuple[str, str], int] = {}
 
     def before_import_row(self, row, row_number=None, **kwargs):
+        if time.monotonic() > self.deadline:
+            # Stop well before the server's own timeout would end the request with a bare error page.
+            self.too_slow = True
+            raise ImportTooSlow(
+                f"文件太大,{settings.IMPORT_TIME_LIMIT:g} 秒内没有处理完,没有写入任何数据。"
+                "请把文件拆成几个较小的文件分批导入。"
+            )
         for column, value in row.items():
             row[column] = restore(value)
         key = (text(row.get(COLUMNS["notice"])), text(row.get(COLUMNS["serial"])))
@@ -325,6 +340,10 @@ class RecognitionRuleResource(resources.ModelResource):
         self.seen_keys[key] = row_number
 
     def import_row(self, row, instance_loader, **kwargs):
+        if self.too_slow:  # reported once (before_import_row): the other rows are not read
+            skipped = self.get_row_result_class()()
+            skipped.import_type = skipped.IMPORT_TYPE_SKIP
+            return skipped
         if kwargs.get("dry_run"):  # a preview is rolled back: no history to write
             return super().import_row(row, instance_loader, **kwargs)
         # One revision per row: restoring one rule from history never rewinds the others.
