@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import reversion
 from django.contrib import admin, messages
-from django.contrib.admin.utils import quote
+from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Prefetch
@@ -25,6 +25,7 @@ from django.utils.text import capfirst
 from import_export.admin import ImportExportMixin
 from import_export.forms import ExportForm, ImportForm
 from reversion.admin import VersionAdmin
+from reversion.models import Version
 
 from recognition import forms, history
 from recognition.models import (
@@ -113,6 +114,26 @@ class StaffAdmin(VersionAdmin):
     def also_protected_by(self, objs) -> list:
         """Objects that a delete would change silently (many-to-many), so refuse it like PROTECT."""
         return []
+
+    object_history_template = "admin/recognition/object_history.html"
+
+    def history_view(self, request, object_id, extra_context=None):
+        """Each version says what it changed: field, old value → new value."""
+        response = super().history_view(request, object_id, extra_context)
+        actions = getattr(response, "context_data", {}).get("action_list") or []
+        if actions:
+            versions = list(
+                Version.objects.get_for_object_reference(self.model, unquote(object_id))
+                .select_related("revision", "content_type")
+                .prefetch_related("revision__version_set__content_type")
+                .order_by("-pk")
+            )
+            by_url = {}
+            for newer, older in zip(versions, [*versions[1:], None], strict=True):
+                by_url[f"/{newer.pk}/"] = history.changes(newer, older)
+            for action in actions:
+                action["changes"] = next((found for end, found in by_url.items() if action["url"].endswith(end)), [])
+        return response
 
     def _restore(self, view, request, *args, **kwargs):
         self.keep_baseline(request)
