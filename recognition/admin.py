@@ -7,9 +7,11 @@ Rules are checked by recognition.forms.rule_problems, here and in the import.
 from __future__ import annotations
 
 import contextlib
+import re
 from urllib.parse import urlencode
 
 import reversion
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import SuspiciousOperation, ValidationError
@@ -55,13 +57,68 @@ def admin_link(obj) -> str:
     return format_html('{}: <a href="{}">{}</a>', capfirst(opts.verbose_name), url, obj)  # as Django lists them
 
 
+def clause_name(clause: Clause) -> str:
+    """A clause as staff know it: its numbering and heading, or (the preamble, the signature) its first words."""
+    label = f"{clause.numbering}{clause.heading}".strip()
+    if label:
+        return label
+    words = " ".join(clause.text.split())
+    return f"“{words[:20]}…”" if len(words) > 20 else f"“{words}”" if words else clause.anchor
+
+
 def preview_url(held: Certificate | None = None) -> str:
     url = reverse("preview")
     return f"{url}?{urlencode({'held': held.slug})}" if held else url
 
 
+def through_models() -> dict[str, tuple]:
+    """Django's many-to-many link rows (shown as "Recognitionrule-step关系: RecognitionRule_waived object (10)"),
+    by their class name, with their field."""
+    found = {}
+    for model in apps.get_app_config("recognition").get_models():
+        for field in model._meta.many_to_many:
+            through = field.remote_field.through
+            if through._meta.auto_created:
+                found[through._meta.object_name] = (through, field)
+    return found
+
+
+def readable_links(items):
+    """The delete page's list, with link rows said as staff know them ("免予的环节:序号4 … → 安全作业培训")."""
+    links = through_models()
+    result = []
+    for item in items:
+        if isinstance(item, list):
+            result.append(readable_links(item))
+            continue
+        match = re.fullmatch(r".*: (\w+) object \((\d+)\)", str(item))
+        if match and match.group(1) in links:
+            through, field = links[match.group(1)]
+            row = through.objects.filter(pk=match.group(2)).first()
+            if row is not None:
+                source = getattr(row, field.m2m_field_name())
+                target = getattr(row, field.m2m_reverse_field_name())
+                item = f"{capfirst(field.verbose_name)}:{source} → {getattr(target, 'name', target)}"
+        result.append(item)
+    return result
+
+
+def readable_counts(counts: dict) -> dict:
+    """Both link tables are called "Recognitionrule-step关系" by Django; say "免予的环节和仍须参加的环节"."""
+    names: dict[str, list[str]] = {}
+    for through, field in through_models().values():
+        names.setdefault(str(through._meta.verbose_name_plural), []).append(str(field.verbose_name))
+    return {("和".join(names[name]) if name in names else name): count for name, count in counts.items()}
+
+
 class StaffAdmin(VersionAdmin):
     """History and restore for every model, one revision per object changed."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and db_field.related_model is Clause:
+            field.label_from_instance = clause_name
+        return field
 
     history_latest_first = True
     list_per_page = 100
@@ -109,6 +166,7 @@ class StaffAdmin(VersionAdmin):
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         also = [admin_link(obj) for obj in self.also_protected_by(objs)]
+        deleted, counts = readable_links(deleted), readable_counts(counts)
         return deleted, counts, perms_needed, list(dict.fromkeys([*protected, *also]))
 
     def also_protected_by(self, objs) -> list:
@@ -485,7 +543,7 @@ class RecognitionRuleAdmin(RuleImportExport, PublicationActions, StaffAdmin):
 
     @admin.display(description="依据条款", ordering="clause__order")
     def clause_label(self, rule: RecognitionRule) -> str:
-        return f"{rule.clause.numbering}{rule.clause.heading}".strip() or rule.clause.anchor
+        return clause_name(rule.clause)
 
     @admin.display(description="有效期", ordering="valid_from")
     def period(self, rule: RecognitionRule) -> str:
