@@ -55,7 +55,7 @@ INSTALLED_APPS = [
     "template_partials",
     "reversion",
     "import_export",
-    "axes",
+    "config.apps.AxesConfig",
     "csp",
     "recognition",
 ]
