@@ -59,7 +59,9 @@ def drop_stale_connections(check_usable: bool) -> bool:
         if connection.connection is None or connection.in_atomic_block:
             continue
         if path is not None:
-            if identity != getattr(connection, "opened_file", None):
+            if not hasattr(connection, "opened_file"):  # opened before this module was imported
+                connection.opened_file = identity
+            if identity != connection.opened_file:
                 logger.error("The database file %s is missing or was replaced: reconnecting.", path)
                 connection.close()
         elif check_usable and not connection.is_usable():

@@ -55,7 +55,7 @@ INSTALLED_APPS = [
     "template_partials",
     "reversion",
     "import_export",
-    "axes",
+    "config.apps.AxesConfig",
     "csp",
     "recognition",
 ]
@@ -133,6 +133,8 @@ IMPORT_UPLOAD_DIR = os.environ.get("IMPORT_UPLOAD_DIR", "")
 # Import limits (recognition.uploads): a file over them is refused at once, with a message saying so.
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(2 * 1024 * 1024)))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "2000"))
+# Seconds an import may take before it stops (nothing written), well under gunicorn's GUNICORN_TIMEOUT.
+IMPORT_TIME_LIMIT = float(os.environ.get("IMPORT_TIME_LIMIT", "20"))
 IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_UNPACKED_BYTES", str(20 * 1024 * 1024)))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

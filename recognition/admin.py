@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import re
 from urllib.parse import urlencode
 
 import reversion
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.utils import quote
+from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Prefetch, Q
@@ -28,6 +30,7 @@ from django.utils.text import capfirst
 from import_export.admin import ImportExportMixin
 from import_export.forms import ExportForm, ImportForm
 from reversion.admin import VersionAdmin
+from reversion.models import Version
 
 from recognition import forms, history, packages
 from recognition.models import (
@@ -58,6 +61,15 @@ def admin_link(obj) -> str:
     return format_html('{}: <a href="{}">{}</a>', capfirst(opts.verbose_name), url, obj)  # as Django lists them
 
 
+def clause_name(clause: Clause) -> str:
+    """A clause as staff know it: its numbering and heading, or (the preamble, the signature) its first words."""
+    label = f"{clause.numbering}{clause.heading}".strip()
+    if label:
+        return label
+    words = " ".join(clause.text.split())
+    return f"“{words[:20]}…”" if len(words) > 20 else f"“{words}”" if words else clause.anchor
+
+
 def preview_url(held: Certificate | None = None) -> str:
     url = reverse("preview")
     return f"{url}?{urlencode({'held': held.slug})}" if held else url
@@ -68,8 +80,54 @@ def notice_preview_url(notice: Notice) -> str:
     return reverse("preview_notice_detail", args=[notice.slug]) if notice.slug else preview_url()
 
 
+def through_models() -> dict[str, tuple]:
+    """Django's many-to-many link rows (shown as "Recognitionrule-step关系: RecognitionRule_waived object (10)"),
+    by their class name, with their field."""
+    found = {}
+    for model in apps.get_app_config("recognition").get_models():
+        for field in model._meta.many_to_many:
+            through = field.remote_field.through
+            if through._meta.auto_created:
+                found[through._meta.object_name] = (through, field)
+    return found
+
+
+def readable_links(items):
+    """The delete page's list, with link rows said as staff know them ("免予的环节:序号4 … → 安全作业培训")."""
+    links = through_models()
+    result = []
+    for item in items:
+        if isinstance(item, list):
+            result.append(readable_links(item))
+            continue
+        match = re.fullmatch(r".*: (\w+) object \((\d+)\)", str(item))
+        if match and match.group(1) in links:
+            through, field = links[match.group(1)]
+            row = through.objects.filter(pk=match.group(2)).first()
+            if row is not None:
+                source = getattr(row, field.m2m_field_name())
+                target = getattr(row, field.m2m_reverse_field_name())
+                item = f"{capfirst(field.verbose_name)}:{source} → {getattr(target, 'name', target)}"
+        result.append(item)
+    return result
+
+
+def readable_counts(counts: dict) -> dict:
+    """Both link tables are called "Recognitionrule-step关系" by Django; say "免予的环节和仍须参加的环节"."""
+    names: dict[str, list[str]] = {}
+    for through, field in through_models().values():
+        names.setdefault(str(through._meta.verbose_name_plural), []).append(str(field.verbose_name))
+    return {("和".join(names[name]) if name in names else name): count for name, count in counts.items()}
+
+
 class StaffAdmin(VersionAdmin):
     """History and restore for every model, one revision per object changed."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and db_field.related_model is Clause:
+            field.label_from_instance = clause_name
+        return field
 
     history_latest_first = True
     list_per_page = 100
@@ -117,11 +175,32 @@ class StaffAdmin(VersionAdmin):
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         also = [admin_link(obj) for obj in self.also_protected_by(objs)]
+        deleted, counts = readable_links(deleted), readable_counts(counts)
         return deleted, counts, perms_needed, list(dict.fromkeys([*protected, *also]))
 
     def also_protected_by(self, objs) -> list:
         """Objects that a delete would change silently (many-to-many), so refuse it like PROTECT."""
         return []
+
+    object_history_template = "admin/recognition/object_history.html"
+
+    def history_view(self, request, object_id, extra_context=None):
+        """Each version says what it changed: field, old value → new value."""
+        response = super().history_view(request, object_id, extra_context)
+        actions = getattr(response, "context_data", {}).get("action_list") or []
+        if actions:
+            versions = list(
+                Version.objects.get_for_object_reference(self.model, unquote(object_id))
+                .select_related("revision", "content_type")
+                .prefetch_related("revision__version_set__content_type")
+                .order_by("-pk")
+            )
+            by_url = {}
+            for newer, older in zip(versions, [*versions[1:], None], strict=True):
+                by_url[f"/{newer.pk}/"] = history.changes(newer, older)
+            for action in actions:
+                action["changes"] = next((found for end, found in by_url.items() if action["url"].endswith(end)), [])
+        return response
 
     def _restore(self, view, request, *args, **kwargs):
         self.keep_baseline(request)

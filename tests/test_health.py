@@ -287,3 +287,11 @@ def wait_until_accepting(url: str) -> float:
         except psycopg.OperationalError:
             assert time.monotonic() < deadline, "the database did not come back"
             time.sleep(0.05)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/healthz", "/", "/api/v1/lookup?held=building-welder"])
+def test_head_is_answered_like_get_without_a_body(client, url):
+    response = client.head(url)
+    assert response.status_code == 200
+    assert response.content == b""

@@ -83,3 +83,23 @@ def test_a_deleted_rule_can_be_recovered_with_its_steps_and_conditions(admin_cli
     restored = RecognitionRule.objects.get(pk=pk)
     assert [s.pk for s in restored.waived.all()] == waived
     assert [c.text for c in restored.conditions.all()] == conditions
+
+
+def test_history_says_which_field_changed_from_what_to_what(admin_client):
+    rule = rule_at(4)
+    old_detail = rule.apply_to_detail
+    data = rule_data(
+        rule,
+        apply_to_detail="新的受理部门说明",
+        waived=steps("building-welder", "安全作业培训", "安全技术理论考核"),
+        remaining=steps("building-welder", "安全操作技能考核"),
+    )
+    data["conditions-0-text"] = "改过的适用条件"
+    assert admin_client.post(f"{RULES}{rule.pk}/change/", data).status_code == 302
+    page = admin_client.get(f"{RULES}{rule.pk}/history/").content.decode()
+    assert "改了什么(原来 → 现在)" in page
+    assert f"<strong>受理部门说明</strong>:<del>{old_detail or '(空)'}</del> → <ins>新的受理部门说明</ins>" in page
+    assert "<strong>免予的环节</strong>:<del>安全作业培训</del> → <ins>安全作业培训、安全技术理论考核</ins>" in page
+    assert "改过的适用条件" in page
+    assert "最早的版本" in page
+    assert "Choose a date" not in page

@@ -172,3 +172,15 @@ def test_a_long_cell_is_accepted_or_refused_with_the_true_reason(admin_client, l
         assert "依据原文" in page
     else:
         assert [row.import_type for row in result.rows].count("update") == 1
+
+
+def test_an_import_that_runs_out_of_time_stops_with_a_chinese_message_and_writes_nothing(admin_client, settings):
+    settings.IMPORT_TIME_LIMIT = 0
+    before = rule_at(1).quote
+    response = upload(admin_client, csv_of(with_change("quote", "新的依据原文")), "rules.csv", CSV_FORMAT)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "0 秒内没有处理完,没有写入任何数据" in page
+    assert page.count("秒内没有处理完") == 1
+    assert "confirm_form" not in response.context
+    assert rule_at(1).quote == before

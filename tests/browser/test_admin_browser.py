@@ -1,11 +1,13 @@
 """A staff member edits a rule in the admin in real Chromium, and the public result page follows."""
 
 import pytest
+import tablib
 from django.contrib.auth.models import Group, Permission, User
 from playwright.sync_api import expect
 
 from recognition import roles
 from recognition.models import RecognitionRule, Step
+from recognition.resources import COLUMNS, RecognitionRuleResource
 
 PASSWORD = "Ein-langes-Passwort-2026"
 
@@ -71,4 +73,33 @@ def test_staff_change_a_rules_waived_steps_and_the_public_page_shows_it(site, de
     expect(headline).to_have_text(
         "申请建筑焊工操作证:可以不参加安全作业培训和安全技术理论考核,直接参加安全操作技能考核"
     )
+    assert console_errors == []
+
+
+def test_the_import_preview_highlights_a_one_character_change_under_the_csp(site, desktop, editor_group):
+    """The library's diff used inline styles, which the Content-Security-Policy blocked (a console error)."""
+    page, console_errors = desktop
+    editor = User.objects.create_user("daoru", password=PASSWORD, is_staff=True)
+    editor.groups.add(editor_group)
+    dataset = RecognitionRuleResource().export()
+    quote = list(COLUMNS).index("quote")
+    rows = [list(row) for row in dataset]
+    rows[0][quote] = f"{rows[0][quote]}。"
+    content = tablib.Dataset(*rows, headers=dataset.headers).export("csv").encode("utf-8-sig")
+
+    page.goto(f"{site}/admin/login/?next=/admin/recognition/recognitionrule/import/")
+    page.get_by_label("用户名").fill("daoru")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.locator('input[type="file"]').set_input_files(
+        files=[{"name": "rules.csv", "mimeType": "text/csv", "buffer": content}]
+    )
+    page.locator("#id_format").select_option("0")
+    page.locator('input[type="submit"]').first.click()
+
+    inserted = page.locator("ins.diff-ins", has_text="。")
+    expect(inserted).to_be_visible()
+    background = inserted.evaluate("node => getComputedStyle(node).backgroundColor")
+    assert background == "rgb(182, 236, 182)"  # static/css/admin-import.css, allowed by the policy
+    expect(page.get_by_text("修改 1 行")).to_be_visible()
     assert console_errors == []
