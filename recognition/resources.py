@@ -225,7 +225,7 @@ COLUMNS = {
     "clause": "依据条款",
     "quote": "依据原文",
     "valid_from": "施行日期",
-    "valid_until": "失效日期",
+    "valid_until": "最后适用日",
     "publication": "发布状态",
     "conditions": "适用条件(仅供阅读,请在后台修改)",
 }
