@@ -62,8 +62,8 @@ def admin_link(obj) -> str:
 
 
 def clause_name(clause: Clause) -> str:
-    """A clause as staff know it: its numbering and heading, or (the preamble, the signature) its first words."""
-    label = f"{clause.numbering}{clause.heading}".strip()
+    """A clause as staff know it: its label as a reader cites it (一、(二)) and its heading, or its first words."""
+    label = f"{clause.label or clause.numbering} {clause.heading}".strip()
     if label:
         return label
     words = " ".join(clause.text.split())

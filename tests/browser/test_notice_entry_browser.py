@@ -5,6 +5,7 @@ import datetime
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
+from recognition.admin import clause_name
 from recognition.models import Clause, Notice, RecognitionRule, Step
 from tests.browser.test_admin_browser import PASSWORD, desktop, editor_group  # noqa: F401 (fixtures)
 
@@ -63,8 +64,8 @@ def test_staff_enter_a_notice_with_two_clauses_and_a_rule_preview_and_publish_it
         page.locator(f'#id_remaining input[value="{step.pk}"]').check()
     page.locator("#id_apply_to").select_option(label="应急管理部门")
     offered = page.locator("#id_clause option").all_inner_texts()
-    assert [text for text in offered if text.strip("-")] == [str(c) for c in notice.clauses.order_by("order")]
-    page.locator("#id_clause").select_option(label=str(Clause.objects.get(notice=notice, anchor="s1-1")))
+    assert [text for text in offered if text.strip("-")] == [clause_name(c) for c in notice.clauses.order_by("order")]
+    page.locator("#id_clause").select_option(label=clause_name(Clause.objects.get(notice=notice, anchor="s1-1")))
     page.locator("#id_quote").fill("取得高压电工作业操作证的人员,申请低压电工作业操作证时,可免予安全技术培训。")
     page.locator("#id_valid_from").fill("2026-10-01")
     page.locator("#id_publication").select_option("published")
