@@ -66,15 +66,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "config.middleware.CSPMiddleware",
-    "django_permissions_policy.PermissionsPolicyMiddleware",
     # Before anything reads the database: a stale connection is replaced, and a
     # database that cannot be reached answers 503 (config/dbhealth.py).
     "config.dbhealth.DatabaseHealthMiddleware",
-    # A public answer already rendered is served here, after the security
-    # headers above and before the middleware below that it does not need
-    # (recognition/answers.py); it keeps the headers those added when it was rendered.
+    # A public answer already rendered is served here, after the HTTPS redirect,
+    # HSTS and the Host check above and before every middleware below, which it
+    # does not need again: it keeps the headers they added when it was rendered
+    # (CSP and Permissions-Policy included; both are the same for every answer).
     "recognition.answers.AnswerMiddleware",
+    "config.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -175,8 +175,9 @@ def replay(request: HttpRequest, entry: Entry) -> HttpResponse:
 class AnswerMiddleware:
     """Answer a public GET or HEAD from the answers kept, before the middleware it does not need.
 
-    Place it after SecurityMiddleware, WhiteNoise and the CSP middleware and
-    before SessionMiddleware (config/settings.py).
+    Place it after SecurityMiddleware, WhiteNoise and the database check, and
+    before the CSP, Permissions-Policy and session middleware (config/settings.py):
+    the headers those add are kept with the answer.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
