@@ -158,8 +158,8 @@ def routes_json(book: RuleBook, result: engine.RoutesResult) -> dict:
 
 
 def matrix_json(book: RuleBook, on: date | None) -> dict:
-    rules = presenters.rules_on(book, on)
-    levels = presenters.levels_on(book, on)
+    rules = engine.rules_in_force(book, on)
+    levels = engine.levels_in_force(book, on)
     numbers = {rule.notice_number for rule in rules} | {level.notice_number for level in levels}
     return {
         "data_version": book.version,

@@ -217,6 +217,14 @@ class RuleBook:
     def skill_level(self, number: int) -> SkillLevelInfo:
         return self.skill_levels.get(number) or SkillLevelInfo(number, f"{number}级", "")
 
+    def rule(self, key: tuple[str, int] | None) -> RuleInfo | None:
+        """The rule with this (notice number, serial), if the book holds it."""
+        return next((rule for rule in self.rules if rule.key == key), None) if key else None
+
+    def region_names(self, codes: Iterable[str]) -> str:
+        """江苏省、浙江省: the regions' names, or their codes where unknown."""
+        return "、".join(self.provinces[code].name if code in self.provinces else code for code in codes)
+
 
 @dataclass(frozen=True)
 class ConditionOutcome:
@@ -330,7 +338,7 @@ def scope_condition(book: RuleBook, rule: RuleInfo, region: str | None) -> Condi
     """A provincial notice's rule applies only in its regions: decided once a region is chosen."""
     if not rule.scope:
         return None
-    names = "、".join(book.provinces[code].name if code in book.provinces else code for code in rule.scope)
+    names = book.region_names(rule.scope)
     text = f"仅适用于{names}({rule.notice_number}的适用范围)"
     return ConditionOutcome(text, (region in rule.scope) if region else None, NOTICE_SCOPE)
 
@@ -339,7 +347,7 @@ def partial_replacement(book: RuleBook, rule: RuleInfo, on: date | None) -> Rule
     """The provincial row that replaces `rule` in its own regions only, once it has started on `on`."""
     if on is None or rule.replaced_by is None:
         return None
-    replacement = next((other for other in book.rules if other.key == rule.replaced_by), None)
+    replacement = book.rule(rule.replaced_by)
     if replacement is None or not replacement.scope or replacement.valid_from > on:
         return None
     if rule.scope and set(rule.scope) <= set(replacement.scope):
@@ -353,7 +361,7 @@ def replaced_in_region_condition(
     replacement = partial_replacement(book, rule, on)
     if replacement is None:
         return None
-    names = "、".join(book.provinces[code].name if code in book.provinces else code for code in replacement.scope)
+    names = book.region_names(replacement.scope)
     first = replacement.valid_from
     text = (
         f"不适用于{names}:{names}自{first.year}年{first.month}月{first.day}日起"

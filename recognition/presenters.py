@@ -97,10 +97,6 @@ def cite(book: RuleBook, notice_number: str, anchor: str, quote: str, serial: in
     )
 
 
-def find_rule(book: RuleBook, key: tuple[str, int] | None) -> RuleInfo | None:
-    return next((rule for rule in book.rules if rule.key == key), None) if key else None
-
-
 def rule_view(
     book: RuleBook, rule: RuleInfo, recognition: engine.Recognition | None = None, on: date | None = None
 ) -> RuleView:
@@ -117,7 +113,7 @@ def rule_view(
         excluded=recognition.excluded,
         status=engine.rule_status(rule, on) if on else engine.IN_FORCE,
         ends_soon=bool(on and rule.valid_until and on <= rule.valid_until <= on + engine.NOTICE_PERIOD),
-        replaced_by=find_rule(book, rule.replaced_by),
+        replaced_by=book.rule(rule.replaced_by),
         scope_names=scope_text(book, rule.scope) if rule.scope else "",
     )
 
@@ -235,21 +231,15 @@ def describe_routes(book: RuleBook, result: engine.RoutesResult) -> dict:
     }
 
 
-def rules_on(book: RuleBook, on: date | None) -> list[RuleInfo]:
-    """The rules that apply on the day; every rule, past and future, when `on` is None."""
-    return [rule for rule in book.rules if rule.in_force_on(on)]
-
-
-def levels_on(book: RuleBook, on: date | None) -> list[LevelInfo]:
-    return [level for level in book.levels if level.in_force_on(on)]
-
-
 def matrix_rows(book: RuleBook, on: date | None) -> list[dict]:
     """One row per rule that applies on the day (every rule when `on` is None), with the held certificate's level."""
     levels = {}
-    for level in levels_on(book, on):
+    for level in engine.levels_in_force(book, on):
         levels.setdefault(level.held, level_view(book, level))
-    return [{"rule": rule_view(book, rule, on=on), "level": levels.get(rule.held)} for rule in rules_on(book, on)]
+    return [
+        {"rule": rule_view(book, rule, on=on), "level": levels.get(rule.held)}
+        for rule in engine.rules_in_force(book, on)
+    ]
 
 
 # One description of a rule's columns: the CSV's headers, and the keys the API uses for the same values.
@@ -276,7 +266,7 @@ MATRIX_CSV_HEADER = [header for _, header in RULE_COLUMNS]
 
 
 def scope_text(book: RuleBook, scope: tuple[str, ...]) -> str:
-    return "、".join(book.provinces[code].name if code in book.provinces else code for code in scope) or "全国"
+    return book.region_names(scope) or "全国"
 
 
 def matrix_csv_row(book: RuleBook, row: dict) -> list[str]:
@@ -338,11 +328,11 @@ def notice_groups(book: RuleBook, on: date) -> list[dict]:
 def describe_notice(book: RuleBook, notice: NoticeInfo, on: date) -> dict:
     """A notice's text, each clause with the rules and levels resting on it that apply on the day."""
     rules_by_clause: dict[str, list[RuleView]] = {}
-    for rule in rules_on(book, on):
+    for rule in engine.rules_in_force(book, on):
         if rule.notice_number == notice.number:
             rules_by_clause.setdefault(rule.clause, []).append(rule_view(book, rule, on=on))
     levels_by_clause: dict[str, list[LevelView]] = {}
-    for level in levels_on(book, on):
+    for level in engine.levels_in_force(book, on):
         if level.notice_number == notice.number:
             levels_by_clause.setdefault(level.clause, []).append(level_view(book, level))
     return {
@@ -366,8 +356,8 @@ def describe_notice(book: RuleBook, notice: NoticeInfo, on: date) -> dict:
 
 def describe_certificate(book: RuleBook, slug: str, on: date) -> dict:
     cert = book.certificates[slug]
-    rules = rules_on(book, on)
-    levels = [level for level in levels_on(book, on) if level.held == slug]
+    rules = engine.rules_in_force(book, on)
+    levels = [level for level in engine.levels_in_force(book, on) if level.held == slug]
     outgoing = [rule_view(book, rule, on=on) for rule in rules if rule.held == slug]
     incoming = [rule_view(book, rule, on=on) for rule in rules if rule.target == slug]
     numbers = {view.rule.notice_number for view in outgoing + incoming} | {level.notice_number for level in levels}
