@@ -197,41 +197,37 @@ def level_problems(
 
 def notice_publication_problems(notice: Notice) -> list[str]:
     """Publishing a notice: its published rows must not overlap published rows of other published notices."""
-    problems = []
-    rules = notice.rules.filter(publication=Publication.PUBLISHED).select_related("held", "target", "replaces")
-    for rule in rules:
-        errors: dict[str, list[str]] = {}
-        period_problems(
-            errors,
+    rows = (
+        (
             RecognitionRule,
-            pk=rule.pk,
-            notice=notice,
-            pair={"held": rule.held, "target": rule.target},
-            publication=rule.publication,
-            clause=None,
-            valid_from=rule.valid_from,
-            valid_until=rule.valid_until,
-            replaces=rule.replaces,
-        )
-        problems += [f"序号{rule.serial}:{message}" for messages in errors.values() for message in messages]
-    levels = notice.level_equivalences.filter(publication=Publication.PUBLISHED).select_related(
-        "certificate", "occupation", "replaces"
-    )
-    for level in levels:
-        errors = {}
-        period_problems(
-            errors,
+            notice.rules.select_related("held", "target", "replaces"),
+            lambda rule: {"held": rule.held, "target": rule.target},
+            lambda rule: f"序号{rule.serial}",
+        ),
+        (
             LevelEquivalence,
-            pk=level.pk,
-            notice=notice,
-            pair={"certificate": level.certificate, "occupation": level.occupation},
-            publication=level.publication,
-            clause=None,
-            valid_from=level.valid_from,
-            valid_until=level.valid_until,
-            replaces=level.replaces,
-        )
-        problems += [f"{level}:{message}" for messages in errors.values() for message in messages]
+            notice.level_equivalences.select_related("certificate", "occupation", "replaces"),
+            lambda level: {"certificate": level.certificate, "occupation": level.occupation},
+            str,
+        ),
+    )
+    problems = []
+    for model, queryset, pair, name in rows:
+        for row in queryset.filter(publication=Publication.PUBLISHED):
+            errors: dict[str, list[str]] = {}
+            period_problems(
+                errors,
+                model,
+                pk=row.pk,
+                notice=notice,
+                pair=pair(row),
+                publication=row.publication,
+                clause=None,
+                valid_from=row.valid_from,
+                valid_until=row.valid_until,
+                replaces=row.replaces,
+            )
+            problems += [f"{name(row)}:{message}" for messages in errors.values() for message in messages]
     return problems
 
 
