@@ -2,7 +2,7 @@
 
 The restart test needs a PostgreSQL cluster of its own, which it restarts
 (never the suite's database): FAULTS_DATABASE_URL and FAULTS_CLUSTER
-("15 faults"), which .ci/run sets up. Elsewhere it is skipped, saying how.
+("15 hurenn-faults"), which .ci/run sets up. Elsewhere it is skipped, saying how.
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ def test_two_sqlite_writers_at_once_wait_for_each_other_instead_of_failing(ready
 # -- PostgreSQL restarted under load -------------------------------------------------------------------------------
 
 FAULTS_URL = os.environ.get("FAULTS_DATABASE_URL", "")
-FAULTS_CLUSTER = os.environ.get("FAULTS_CLUSTER", "15 faults").split()
+FAULTS_CLUSTER = os.environ.get("FAULTS_CLUSTER", "15 hurenn-faults").split()
 STAFF_PASSWORD = "a long enough password 2026"
 
 if FAULTS_URL or not os.environ.get("CI"):
@@ -193,7 +193,7 @@ if FAULTS_URL or not os.environ.get("CI"):
     @pytest.mark.postgres
     @pytest.mark.skipif(
         not FAULTS_URL,
-        reason="needs a PostgreSQL cluster to restart: pg_createcluster 15 faults --port 5499, "
+        reason="needs a PostgreSQL cluster to restart: pg_createcluster 15 hurenn-faults --port 5499, "
         "FAULTS_DATABASE_URL=postgres://…:5499/… (.ci/run sets it up)",
     )
     def test_no_5xx_after_a_postgresql_restart_from_the_first_request_it_accepts(tmp_path):
