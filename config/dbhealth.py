@@ -9,7 +9,9 @@ and replaces it when the database restarted meanwhile.
 With SQLite, a worker's open connection would go on reading a database file
 that was moved or deleted; a `stat` of the path (no query) tells, and the
 connection is closed so that the next one fails loudly (the file is opened
-without create, config.database) or finds the file back.
+without create, config.database) or finds the file back. Public requests look
+at most once per RULES_VERSION_CHECK_INTERVAL, the bound within which they
+already see a published change; staff requests look every time.
 
 Whatever still fails to reach the database answers 503 with a Chinese page, not 500.
 """
@@ -18,8 +20,11 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
@@ -83,9 +88,16 @@ def unavailable(request: HttpRequest) -> HttpResponse:
 class DatabaseHealthMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
+        self.last_check = threading.local()  # connections are per thread, and so is their check
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not drop_stale_connections(check_usable=request.path_info.startswith(STAFF_PREFIXES)):
+        staff = request.path_info.startswith(STAFF_PREFIXES)
+        now = time.monotonic()
+        checked_at = getattr(self.last_check, "at", float("-inf"))
+        if staff or now - checked_at >= settings.RULES_VERSION_CHECK_INTERVAL:
+            self.last_check.present = drop_stale_connections(check_usable=staff)
+            self.last_check.at = now
+        if not self.last_check.present:
             # Not even a kept answer: the site must not look up while its database is gone.
             return unavailable(request)
         return self.get_response(request)

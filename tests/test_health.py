@@ -106,7 +106,13 @@ def ready_sqlite(tmp_path_factory) -> Path:
 
 def test_a_missing_sqlite_file_is_reported_never_created_and_recovered_without_restart(ready_sqlite, tmp_path):
     path = tmp_path / "db.sqlite3"
-    result = run_python(PROBE, DATABASE_URL=f"sqlite:///{path}", DB_FILE=str(path), READY_FILE=str(ready_sqlite))
+    result = run_python(
+        PROBE,
+        DATABASE_URL=f"sqlite:///{path}",
+        DB_FILE=str(path),
+        READY_FILE=str(ready_sqlite),
+        RULES_VERSION_CHECK_INTERVAL="0",  # every request looks for the file; the bound is tested below
+    )
     lines = [line.split() for line in result.stdout.splitlines()]
     assert lines, result.stderr[-3000:]
     for label, url, status, chinese, exists in lines:
@@ -119,6 +125,42 @@ def test_a_missing_sqlite_file_is_reported_never_created_and_recovered_without_r
         else:
             assert status == "200", (label, url, result.stderr[-3000:])
     assert len(lines) == 12
+
+
+BOUND_PROBE = """
+    import django, os, time
+    django.setup()
+    from django.test import Client
+    path = os.environ["DB_FILE"]
+    client = Client(raise_request_exception=False)
+    print("present", client.get("/").status_code)
+    os.rename(path, path + ".away")
+    print("public, within the bound", client.get("/").status_code)
+    print("staff, at once", client.get("/admin/login/").status_code)
+    os.rename(path + ".away", path)
+    time.sleep(0.6)
+    print("public, back after the bound", client.get("/").status_code)
+    os.rename(path, path + ".away")
+    time.sleep(0.6)
+    print("public, gone after the bound", client.get("/").status_code)
+"""
+
+
+def test_public_requests_look_for_the_sqlite_file_once_per_bound_and_staff_requests_every_time(ready_sqlite, tmp_path):
+    path = tmp_path / "db.sqlite3"
+    shutil.copy(ready_sqlite, path)
+    result = run_python(
+        BOUND_PROBE, DATABASE_URL=f"sqlite:///{path}", DB_FILE=str(path), RULES_VERSION_CHECK_INTERVAL="0.5"
+    )
+    seen = dict(line.rsplit(" ", 1) for line in result.stdout.splitlines())
+    assert seen == {
+        "present": "200",
+        # The answer a moment before, as a published change also takes up to the bound to arrive.
+        "public, within the bound": "200",
+        "staff, at once": "503",
+        "public, back after the bound": "200",
+        "public, gone after the bound": "503",
+    }, result.stderr[-3000:]
 
 
 def test_only_migrate_creates_the_sqlite_file(tmp_path):
