@@ -104,6 +104,7 @@ def level_json(book: RuleBook, level: LevelInfo) -> dict:
         "valid_from": iso(level.valid_from),
         "valid_until": iso(level.valid_until),
         "replaces": {"notice": level.replaces[0], "held": level.replaces[1]} if level.replaces else None,
+        "replaced_by": {"notice": level.replaced_by[0], "held": level.replaced_by[1]} if level.replaced_by else None,
     }
 
 

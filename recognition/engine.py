@@ -152,6 +152,10 @@ class LevelInfo:
     replaces: tuple[str, str] | None = None  # (notice number, certificate held)
     replaced_by: tuple[str, str] | None = None
 
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.notice_number, self.held)
+
     def in_force_on(self, day: date | None) -> bool:
         return in_force(self.valid_from, self.valid_until, day)
 
@@ -220,6 +224,10 @@ class RuleBook:
     def rule(self, key: tuple[str, int] | None) -> RuleInfo | None:
         """The rule with this (notice number, serial), if the book holds it."""
         return next((rule for rule in self.rules if rule.key == key), None) if key else None
+
+    def level(self, key: tuple[str, str] | None) -> LevelInfo | None:
+        """The level equivalence with this (notice number, certificate held), if the book holds it."""
+        return next((level for level in self.levels if level.key == key), None) if key else None
 
     def region_names(self, codes: Iterable[str]) -> str:
         """江苏省、浙江省: the regions' names, or their codes where unknown."""
@@ -343,16 +351,26 @@ def scope_condition(book: RuleBook, rule: RuleInfo, region: str | None) -> Condi
     return ConditionOutcome(text, (region in rule.scope) if region else None, NOTICE_SCOPE)
 
 
-def partial_replacement(book: RuleBook, rule: RuleInfo, on: date | None) -> RuleInfo | None:
-    """The provincial row that replaces `rule` in its own regions only, once it has started on `on`."""
-    if on is None or rule.replaced_by is None:
+def partial_replacement(book: RuleBook, row: RuleInfo | LevelInfo, on: date | None) -> RuleInfo | LevelInfo | None:
+    """The provincial row that replaces `row` in its own regions only, once it has started on `on`."""
+    if on is None or row.replaced_by is None:
         return None
-    replacement = book.rule(rule.replaced_by)
+    replacement = book.rule(row.replaced_by) if isinstance(row, RuleInfo) else book.level(row.replaced_by)
     if replacement is None or not replacement.scope or replacement.valid_from > on:
         return None
-    if rule.scope and set(rule.scope) <= set(replacement.scope):
-        return None  # it replaces the rule wherever the rule applies: the rule's last day says so
+    if row.scope and set(row.scope) <= set(replacement.scope):
+        return None  # it replaces the row wherever the row applies: the row's last day says so
     return replacement
+
+
+def replaced_in_region_text(book: RuleBook, replacement: RuleInfo | LevelInfo) -> str:
+    """不适用于江苏省:江苏省自2027年1月1日起按…序号1办理 (a level equivalence has no 序号: its notice)."""
+    names = book.region_names(replacement.scope)
+    first = replacement.valid_from
+    row = f"序号{replacement.serial}" if isinstance(replacement, RuleInfo) else ""
+    return (
+        f"不适用于{names}:{names}自{first.year}年{first.month}月{first.day}日起按{replacement.notice_number}{row}办理"
+    )
 
 
 def replaced_in_region_condition(
@@ -361,12 +379,7 @@ def replaced_in_region_condition(
     replacement = partial_replacement(book, rule, on)
     if replacement is None:
         return None
-    names = book.region_names(replacement.scope)
-    first = replacement.valid_from
-    text = (
-        f"不适用于{names}:{names}自{first.year}年{first.month}月{first.day}日起"
-        f"按{replacement.notice_number}序号{replacement.serial}办理"
-    )
+    text = replaced_in_region_text(book, replacement)
     return ConditionOutcome(text, (region not in replacement.scope) if region else None, REPLACED_IN_REGION)
 
 
@@ -384,8 +397,14 @@ def recognise(book: RuleBook, rule: RuleInfo, region: str | None, on: date | Non
     return Recognition(rule, (*extra, *outcomes))
 
 
-def level_applies_in(level: LevelInfo, region: str | None) -> bool:
-    return not (region and level.scope and region not in level.scope)
+def level_applies_in(book: RuleBook, level: LevelInfo, region: str | None, on: date | None) -> bool:
+    """Whether `level` holds in `region`: its notice's scope, and no provincial replacement there on `on`."""
+    if not region:
+        return True
+    if level.scope and region not in level.scope:
+        return False
+    replacement = partial_replacement(book, level, on)
+    return replacement is None or region not in replacement.scope
 
 
 def notice_status(book: RuleBook, notice: NoticeInfo, day: date) -> str:
@@ -466,7 +485,11 @@ def lookup(book: RuleBook, held: Iterable[str], region: str | None = None, on: d
                 ended.append(recognise(book, rule, region, on))
 
     levels = sorted(
-        (level for level in levels_in_force(book, on) if level.held in held_set and level_applies_in(level, region)),
+        (
+            level
+            for level in levels_in_force(book, on)
+            if level.held in held_set and level_applies_in(book, level, region, on)
+        ),
         key=lambda level: order[level.held],
     )
     return LookupResult(
@@ -474,7 +497,8 @@ def lookup(book: RuleBook, held: Iterable[str], region: str | None = None, on: d
         region=book.provinces[region] if region else None,
         recognitions=tuple(sorted(recognitions, key=sort_key)),
         levels=tuple(levels),
-        best_levels=best_levels(levels),
+        # With no region chosen, a provincial notice's level is one to confirm, not one held.
+        best_levels=best_levels(level for level in levels if region or not level.scope),
         already_held=tuple(already_held),
         on=on,
         upcoming=tuple(sorted(upcoming, key=sort_key)),
@@ -529,7 +553,8 @@ def routes(
     order = {slug: index for index, slug in enumerate(book.certificates)}
     found.sort(key=lambda chain: (len(chain), [order[rule.held] for rule in chain], [r.serial for r in chain]))
     level = next(
-        (lvl for lvl in levels_in_force(book, on) if lvl.held == target and level_applies_in(lvl, region)), None
+        (lvl for lvl in levels_in_force(book, on) if lvl.held == target and level_applies_in(book, lvl, region, on)),
+        None,
     )
 
     def route(chain: tuple[RuleInfo, ...]) -> Route:

@@ -65,6 +65,8 @@ class LevelView:
     eligible: SkillLevelInfo
     citation: Citation
     notice: NoticeInfo
+    scope_names: str = ""  # a provincial notice's regions, while no region is chosen
+    replaced_in: str = ""  # 不适用于江苏省:…, while no region is chosen
 
     @property
     def period(self) -> str:
@@ -118,7 +120,9 @@ def rule_view(
     )
 
 
-def level_view(book: RuleBook, level: LevelInfo) -> LevelView:
+def level_view(book: RuleBook, level: LevelInfo, on: date | None = None, region: str | None = None) -> LevelView:
+    """A level equivalence for display; with no region chosen, where it applies and where it was replaced."""
+    replacement = None if region else engine.partial_replacement(book, level, on)
     return LevelView(
         level=level,
         held=book.certificates[level.held],
@@ -126,6 +130,8 @@ def level_view(book: RuleBook, level: LevelInfo) -> LevelView:
         eligible=book.skill_level(level.eligible_level),
         citation=cite(book, level.notice_number, level.clause, level.quote),
         notice=book.notices[level.notice_number],
+        scope_names=scope_text(book, level.scope) if level.scope and not region else "",
+        replaced_in=engine.replaced_in_region_text(book, replacement) if replacement else "",
     )
 
 
@@ -176,7 +182,8 @@ def describe_lookup(book: RuleBook, result: engine.LookupResult) -> dict:
         }
         for best in result.best_levels
     ]
-    levels = [level_view(book, level) for level in result.levels]
+    region = result.region.code if result.region else None
+    levels = [level_view(book, level, result.on, region) for level in result.levels]
     numbers = {r.rule.notice_number for r in result.recognitions} | {v.level.notice_number for v in levels}
     return {
         "held": [book.certificates[slug] for slug in result.held],
@@ -187,7 +194,10 @@ def describe_lookup(book: RuleBook, result: engine.LookupResult) -> dict:
         "levels": levels,
         "best_levels": best,
         # Several certificates of one occupation: say which level counts.
-        "show_best_levels": len(result.levels) > len(result.best_levels),
+        "show_best_levels": any(
+            len({level.held for level in result.levels if level.occupation == best.occupation}) > 1
+            for best in result.best_levels
+        ),
         "already_held": unique_targets([rule_view(book, rule, on=on) for rule in result.already_held]),
         "upcoming": upcoming,
         "ended": ended,
@@ -222,7 +232,9 @@ def describe_routes(book: RuleBook, result: engine.RoutesResult) -> dict:
         "on": result.on,
         "direct": [route_view(route) for route in result.direct],
         "indirect": [route_view(route) for route in result.indirect],
-        "level": level_view(book, result.level) if result.level else None,
+        "level": level_view(book, result.level, result.on, result.region and result.region.code)
+        if result.level
+        else None,
         "no_route_from": [
             cert for slug, cert in book.certificates.items() if slug != result.target and slug not in starts
         ],
@@ -235,7 +247,7 @@ def matrix_rows(book: RuleBook, on: date | None) -> list[dict]:
     """One row per rule that applies on the day (every rule when `on` is None), with the held certificate's level."""
     levels = {}
     for level in engine.levels_in_force(book, on):
-        levels.setdefault(level.held, level_view(book, level))
+        levels.setdefault(level.held, level_view(book, level, on))
     return [
         {"rule": rule_view(book, rule, on=on), "level": levels.get(rule.held)}
         for rule in engine.rules_in_force(book, on)
@@ -334,7 +346,7 @@ def describe_notice(book: RuleBook, notice: NoticeInfo, on: date) -> dict:
     levels_by_clause: dict[str, list[LevelView]] = {}
     for level in engine.levels_in_force(book, on):
         if level.notice_number == notice.number:
-            levels_by_clause.setdefault(level.clause, []).append(level_view(book, level))
+            levels_by_clause.setdefault(level.clause, []).append(level_view(book, level, on))
     return {
         "entry": notice_entry(book, notice, on),
         "clauses": [
@@ -365,7 +377,7 @@ def describe_certificate(book: RuleBook, slug: str, on: date) -> dict:
         "certificate": cert,
         "outgoing": outgoing,
         "incoming": incoming,
-        "levels": [level_view(book, level) for level in levels],
+        "levels": [level_view(book, level, on) for level in levels],
         "facts": book.facts.get(slug, ()),
         "everyday_names": cert.everyday_names,
         "other_certificates": [c for s, c in book.certificates.items() if s != slug],

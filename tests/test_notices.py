@@ -212,6 +212,56 @@ def test_the_replacement_takes_over_in_its_region_on_its_first_day(provincial, d
         assert elsewhere.met is {JIANGSU: False, BEIJING: True, None: None}[region]
 
 
+@pytest.fixture
+def provincial_level(provincial):
+    """The provincial notice also replaces 1号's level for 低压电工 in 江苏 from 2027-01-01, one level higher."""
+    national = LevelEquivalence.objects.get(notice__number=BASE, certificate__slug=LOW)
+    with reversion.create_revision():
+        return LevelEquivalence.objects.create(
+            notice=provincial,
+            certificate=national.certificate,
+            occupation=national.occupation,
+            deemed_level=SkillLevel.objects.get(number=4),
+            eligible_level=SkillLevel.objects.get(number=3),
+            clause=provincial.clauses.get(anchor="s1-1"),
+            quote=CLAUSE_TEXT["s1-1"],
+            valid_from=D(2027, 1, 1),
+            replaces=national,
+            publication=Publication.PUBLISHED,
+        )
+
+
+@pytest.mark.parametrize(
+    "day,region,notices",
+    [
+        (D(2026, 12, 31), JIANGSU, [BASE]),
+        (D(2027, 1, 1), JIANGSU, [PROVINCIAL]),  # replaced there from its first day
+        (D(2027, 1, 1), BEIJING, [BASE]),  # 1号's level goes on holding outside 江苏
+        (D(2027, 1, 1), None, [BASE, PROVINCIAL]),  # both, each saying where
+    ],
+)
+def test_a_provincial_level_replaces_the_national_one_in_its_region_only(provincial_level, day, region, notices):
+    assert LevelEquivalence.objects.get(notice__number=BASE, certificate__slug=LOW).valid_until is None
+    book = snapshot.current_rules()
+    result = engine.lookup(book, [LOW], region, on=day)
+    assert [level.notice_number for level in result.levels] == notices
+    # The level counted as held: with no region chosen, only what holds everywhere it applies.
+    [best] = result.best_levels
+    assert best.deemed_level == (4 if notices == [PROVINCIAL] else 5)
+    assert engine.routes(book, LOW, region=region, on=day).level.notice_number == notices[0]
+
+
+def test_with_no_region_chosen_each_level_says_where_it_holds(client, provincial_level):
+    page = page_text(client, f"/?held={LOW}&on=2027-01-01")
+    assert "不适用于江苏省:江苏省自2027年1月1日起按苏人社发〔2026〕99号办理" in page
+    assert "视同达到<strong>电工中级工(四级)</strong>水平" in page and "仅适用于江苏省。" in page
+    in_jiangsu = page_text(client, f"/?held={LOW}&region={JIANGSU}&on=2027-01-01")
+    assert "不适用于江苏省" not in in_jiangsu and "中级工(四级)</strong>水平" in in_jiangsu
+    assert "初级工(五级)</strong>水平" not in in_jiangsu
+    levels = client.get(f"/api/v1/lookup?held={LOW}&on=2027-01-01").json()["levels"]
+    assert [level["replaced_by"] for level in levels] == [{"notice": PROVINCIAL, "held": LOW}, None]
+
+
 def test_a_rule_starting_within_90_days_is_upcoming(provincial):
     book = snapshot.current_rules()
     assert keys(engine.lookup(book, [B_WELD], on=D(2026, 11, 27)).upcoming) == []  # 94 days ahead
