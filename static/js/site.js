@@ -33,6 +33,17 @@
     });
   }
 
+  // Unchosen fields (no region, today) stay out of the address: the shared and
+  // bookmarked address is the short one the server also prints and encodes.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var data = event.detail.formData;
+    if (!data) return;
+    Array.from(new Set(data.keys())).forEach(function (name) {
+      var values = data.getAll(name);
+      if (values.every(function (value) { return value === ""; })) data.delete(name);
+    });
+  });
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-print]");
     if (button) window.print();
