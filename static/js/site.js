@@ -44,6 +44,16 @@
     });
   });
 
+  // A status region is read out when its text changes, not when it becomes
+  // visible: the text is written while an update loads and cleared after.
+  function setLoadingText(loading) {
+    document.querySelectorAll(".loading-text").forEach(function (text) {
+      text.textContent = loading ? text.getAttribute("data-text") : "";
+    });
+  }
+  document.addEventListener("htmx:beforeRequest", function () { setLoadingText(true); });
+  document.addEventListener("htmx:afterRequest", function () { setLoadingText(false); });
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-print]");
     if (button) window.print();

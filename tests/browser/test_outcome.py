@@ -116,10 +116,13 @@ def test_a_loading_indicator_shows_while_htmx_updates(site, page):
     page.route("**/?held=*", lambda route: held_back.append(route))  # the answer waits until the indicator was seen
     page.get_by_role("checkbox", name="建筑电工特种作业操作证", exact=True).check()
     expect(indicator).to_be_visible()
+    # Written into the status region now, so that a screen reader reads it out.
+    expect(indicator).to_have_text("正在更新结果…")
     assert page.locator("#results .card").count() == 0
     held_back[0].continue_()
     page.locator("#results .card").first.wait_for()
     expect(indicator).to_be_hidden()
+    expect(indicator).to_have_text("")
 
 
 def test_the_print_control_is_visible_and_prints(site, page):
