@@ -11,7 +11,7 @@ from django.conf import settings
 from django.test import RequestFactory
 
 from recognition import views
-from recognition.models import Issuance
+from recognition.models import Certificate, Issuance
 from tests.test_engine import ALL, ALL_COMBINATIONS, NOTICE_ROWS, PAIRS_WITH_A_ROW
 
 pytestmark = pytest.mark.django_db
@@ -232,7 +232,16 @@ def test_certificate_pages(client, slug):
     page = html(client.get(f"/certificates/{slug}/"))
     assert f"<h1>{NAMES[slug]}</h1>" in page
     assert "参考信息" in page and "以发证部门/认定机构的规定为准" in page
-    assert "zlaq.mohurd.gov.cn" not in page  # low confidence: not shown until verified
+    if slug in ("building-electrician", "building-welder"):
+        assert "zlaq.mohurd.gov.cn" in page and "公开代码库中的说明及多个二手网页" in page
+
+
+def test_a_low_confidence_fact_is_not_shown_until_verified(client):
+    Certificate.objects.get(slug="building-welder").reference_facts.create(
+        order=900, topic="考核地点", text="只在省会考核(待核实)", source="一个论坛帖子", confidence="low"
+    )
+    page = html(client.get("/certificates/building-welder/"))
+    assert "只在省会考核" not in page and "一个论坛帖子" not in page
 
 
 def test_unknown_certificate_and_page_are_404_in_chinese(client):
