@@ -15,12 +15,7 @@ from dataclasses import dataclass, field
 
 from recognition import engine
 from recognition.engine import CertificateInfo, RuleBook, RuleInfo
-from recognition.presenters import Citation, cite
-
-STATED = "stated"  # a condition the site cannot decide; every other kind depends on the region
-MET = "满足"
-UNMET = "不满足"
-CHECK = "需确认"
+from recognition.presenters import STATED, Citation, ConditionView, cite, condition_view
 
 
 @dataclass(frozen=True)
@@ -76,13 +71,6 @@ class DepartmentSteps:
         if office:
             return f"到{office.office_name or office.address}办理" + (f",电话 {office.phone}" if office.phone else "")
         return f"向当地{self.department}申请;当地办理地点本站尚未录入,可拨打 12345 咨询"
-
-
-@dataclass(frozen=True)
-class ConditionView:
-    text: str
-    status: str  # MET, UNMET or CHECK
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -167,22 +155,6 @@ def plain_outcome(book: RuleBook, rule: RuleInfo) -> str:
     if rule.remaining:
         text += f",直接参加{_group_steps(target, rule.remaining)}"
     return text
-
-
-def condition_view(condition: engine.ConditionOutcome, region: engine.ProvinceInfo | None) -> ConditionView:
-    if condition.met is True:
-        return ConditionView(condition.text, MET, f"{region.name}:已录入为颁发" if region else "")
-    if condition.met is False:
-        return ConditionView(condition.text, UNMET, f"{region.name}:不颁发" if region else "")
-    if condition.kind == engine.TARGET_ISSUED_IN_REGION:
-        if region:
-            return ConditionView(
-                condition.text, CHECK, f"{region.name}的发证情况尚未录入,请向当地住房城乡建设主管部门确认"
-            )
-        return ConditionView(condition.text, CHECK, "选择申请地区后可以判断,或向当地住房城乡建设主管部门确认")
-    if condition.kind != STATED:
-        return ConditionView(condition.text, CHECK, "选择申请地区后可以判断" if not region else "请向受理部门确认")
-    return ConditionView(condition.text, CHECK, "网站无法判断,请自行确认")
 
 
 # --- cards ----------------------------------------------------------------------------------------

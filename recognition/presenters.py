@@ -37,6 +37,39 @@ class Citation:
         return f"{self.notice_number} {self.label}"
 
 
+STATED = "stated"  # a condition the site cannot decide; every other kind depends on the region
+MET = "满足"
+UNMET = "不满足"
+CHECK = "需确认"
+
+
+@dataclass(frozen=True)
+class ConditionView:
+    text: str
+    status: str  # MET, UNMET or CHECK
+    note: str = ""
+
+
+def condition_view(condition: engine.ConditionOutcome, region: engine.ProvinceInfo | None) -> ConditionView:
+    """A condition marked 满足 / 不满足 / 需确认, with what decided it or how to find out."""
+    issuance = condition.kind == engine.TARGET_ISSUED_IN_REGION
+    if condition.met is True:
+        return ConditionView(
+            condition.text, MET, f"{region.name}:已录入为颁发" if issuance else f"所选地区:{region.name}"
+        )
+    if condition.met is False:
+        return ConditionView(condition.text, UNMET, f"{region.name}:不颁发" if issuance else f"所选地区:{region.name}")
+    if issuance:
+        if region:
+            return ConditionView(
+                condition.text, CHECK, f"{region.name}的发证情况尚未录入,请向当地住房城乡建设主管部门确认"
+            )
+        return ConditionView(condition.text, CHECK, "选择申请地区后可以判断,或向当地住房城乡建设主管部门确认")
+    if condition.kind != STATED:
+        return ConditionView(condition.text, CHECK, "选择申请地区后可以判断" if not region else "请向受理部门确认")
+    return ConditionView(condition.text, CHECK, "网站无法判断,请自行确认")
+
+
 @dataclass(frozen=True)
 class RuleView:
     rule: RuleInfo
@@ -45,7 +78,7 @@ class RuleView:
     apply_to: str
     citation: Citation
     notice: NoticeInfo
-    conditions: tuple[engine.ConditionOutcome, ...] = ()
+    conditions: tuple[ConditionView, ...] = ()
     excluded: bool = False
     status: str = engine.IN_FORCE
     ends_soon: bool = False  # its last day is within NOTICE_PERIOD of the day asked about
@@ -100,9 +133,13 @@ def cite(book: RuleBook, notice_number: str, anchor: str, quote: str, serial: in
 
 
 def rule_view(
-    book: RuleBook, rule: RuleInfo, recognition: engine.Recognition | None = None, on: date | None = None
+    book: RuleBook,
+    rule: RuleInfo,
+    recognition: engine.Recognition | None = None,
+    on: date | None = None,
+    region: engine.ProvinceInfo | None = None,
 ) -> RuleView:
-    """A rule for display; without a lookup's recognition, its conditions are stated, none decided."""
+    """A rule for display; without a lookup's recognition (and its region), its conditions are stated, none decided."""
     recognition = recognition or engine.recognise(book, rule, region=None, on=on)
     return RuleView(
         rule=rule,
@@ -111,7 +148,7 @@ def rule_view(
         apply_to=rule.apply_to_detail or rule.apply_to,
         citation=cite(book, rule.notice_number, rule.clause, rule.quote, rule.serial),
         notice=book.notices[rule.notice_number],
-        conditions=recognition.conditions,
+        conditions=tuple(condition_view(condition, region) for condition in recognition.conditions),
         excluded=recognition.excluded,
         status=engine.rule_status(rule, on) if on else engine.IN_FORCE,
         ends_soon=bool(on and rule.valid_until and on <= rule.valid_until <= on + engine.NOTICE_PERIOD),
@@ -159,19 +196,23 @@ def certificates_by_department(book: RuleBook) -> list[tuple[str, list[Certifica
 
 
 def describe_lookup(book: RuleBook, result: engine.LookupResult) -> dict:
-    on = result.on
+    on, region = result.on, result.region
     by_target = [
         {
             "target": book.certificates[target],
-            "recognitions": [rule_view(book, r.rule, r, on) for r in result.recognitions_for(target)],
+            "recognitions": [rule_view(book, r.rule, r, on, region) for r in result.recognitions_for(target)],
         }
         for target in result.targets
     ]
     held_set = set(result.held)
     current_pairs = {(r.rule.held, r.rule.target) for r in result.recognitions if not r.excluded}
     # An ended rule is told only for a pair that nothing replaced on the day asked about.
-    ended = [rule_view(book, r.rule, r, on) for r in result.ended if (r.rule.held, r.rule.target) not in current_pairs]
-    upcoming = [rule_view(book, r.rule, r, on) for r in result.upcoming]
+    ended = [
+        rule_view(book, r.rule, r, on, region)
+        for r in result.ended
+        if (r.rule.held, r.rule.target) not in current_pairs
+    ]
+    upcoming = [rule_view(book, r.rule, r, on, region) for r in result.upcoming]
     covered = set(result.targets) | held_set | {view.target.slug for view in ended + upcoming}
     best = [
         {
@@ -182,8 +223,7 @@ def describe_lookup(book: RuleBook, result: engine.LookupResult) -> dict:
         }
         for best in result.best_levels
     ]
-    region = result.region.code if result.region else None
-    levels = [level_view(book, level, result.on, region) for level in result.levels]
+    levels = [level_view(book, level, on, region and region.code) for level in result.levels]
     numbers = {r.rule.notice_number for r in result.recognitions} | {v.level.notice_number for v in levels}
     return {
         "held": [book.certificates[slug] for slug in result.held],
@@ -219,7 +259,7 @@ def describe_routes(book: RuleBook, result: engine.RoutesResult) -> dict:
     def route_view(route: engine.Route) -> dict:
         return {
             "start": book.certificates[route.start],
-            "steps": [rule_view(book, step.rule, step, result.on) for step in route.steps],
+            "steps": [rule_view(book, step.rule, step, result.on, result.region) for step in route.steps],
         }
 
     starts = {route.start for route in result.direct + result.indirect}

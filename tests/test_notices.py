@@ -262,6 +262,18 @@ def test_with_no_region_chosen_each_level_says_where_it_holds(client, provincial
     assert [level["replaced_by"] for level in levels] == [{"notice": PROVINCIAL, "held": LOW}, None]
 
 
+def test_each_condition_says_what_decided_it_on_cards_routes_and_certificate_pages(client, provincial):
+    card = page_text(client, f"/?held={LOW}&region={JIANGSU}&on=2027-01-01")
+    scope = "仅适用于江苏省(苏人社发〔2026〕99号的适用范围)"
+    assert f'mark-met">满足</span>{scope}<span class="status">(所选地区:江苏省)' in card
+    assert "江苏省:已录入为颁发" not in card  # that note is for whether a certificate is issued there
+    route = page_text(client, f"/routes/?target={B_ELEC}&region={BEIJING}&on=2027-01-01")
+    assert f'mark-unmet">不满足</span>{scope}<span class="status">(所选地区:北京市)' in route
+    assert f"所选地区不适用:</strong>不满足“{scope}”。此项减免无法使用。" in route
+    certificate = page_text(client, f"/certificates/{B_ELEC}/?on=2027-01-01")
+    assert f'mark-check">需确认</span>{scope}<span class="status">(选择申请地区后可以判断)' in certificate
+
+
 def test_a_rule_starting_within_90_days_is_upcoming(provincial):
     book = snapshot.current_rules()
     assert keys(engine.lookup(book, [B_WELD], on=D(2026, 11, 27)).upcoming) == []  # 94 days ahead
