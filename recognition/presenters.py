@@ -269,6 +269,7 @@ def describe_routes(book: RuleBook, result: engine.RoutesResult) -> dict:
     return {
         "target": book.certificates[result.target],
         "held": [book.certificates[slug] for slug in result.held],
+        "region": result.region,
         "on": result.on,
         "direct": [route_view(route) for route in result.direct],
         "indirect": [route_view(route) for route in result.indirect],

@@ -139,6 +139,7 @@ def routes(request: HttpRequest, book: engine.RuleBook) -> HttpResponse:
     context = {
         "book": book,
         "certificates": book.certificates.values(),
+        "provinces": book.provinces.values(),
         "target": target,
         "held": held,
         "region": region,

@@ -41,6 +41,34 @@ def test_a_shared_link_shows_the_first_outcome_in_the_first_screen(site, browser
         context.close()
 
 
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_shared_routes_link_shows_the_first_route_in_the_first_screen(site, browser, javascript):
+    context = browser.new_context(locale="zh-CN", viewport=PHONE, java_script_enabled=javascript)
+    page = context.new_page()
+    try:
+        page.goto(site + "/routes/?target=building-welder")
+        first = page.locator("#routes-results .recognition").first
+        box = first.bounding_box()
+        assert box["y"] < PHONE["height"], box
+        assert not page.locator("#target-picker").is_visible()
+        expect(page.locator("#target-line")).to_have_text("我想取得:建筑焊工操作证")
+        page.locator("#target-fold > summary").click()
+        assert page.get_by_role("radio", name="建筑焊工特种作业操作证", exact=True).is_checked()
+    finally:
+        context.close()
+
+
+def test_choosing_a_region_on_the_routes_page_decides_its_conditions(site, page):
+    page.goto(site + "/routes/?target=building-welder")
+    page.locator("#target-fold > summary").click()
+    page.locator("#target-picker summary", has_text="申请地区").click()
+    page.get_by_label("申请地区(可不选)").select_option("11")
+    page.wait_for_url("**region=11*")
+    expect(page.locator("#target-line")).to_have_text("我想取得:建筑焊工操作证;地区:北京市")
+    # Nobody has entered whether 北京市 issues 建筑焊工 certificates: the site says so, and who to ask.
+    expect(page.locator("#routes-results")).to_contain_text("北京市的发证情况尚未录入")
+
+
 def test_ticking_keeps_the_picker_where_it_is(site, page):
     page.goto(site + "/")
     assert page.locator("#picker").is_visible()
