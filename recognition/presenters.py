@@ -15,6 +15,8 @@ from django.urls import reverse
 from recognition import engine
 from recognition.engine import CertificateInfo, LevelInfo, NoticeInfo, RuleBook, RuleInfo, SkillLevelInfo
 
+USES_TOPIC = "用途"  # the reference fact saying what a certificate is needed for
+
 # What a page says where no notice states anything.
 SILENT_ONE = "本通知未规定减免"
 SILENT_MANY = "现行通知均未规定减免"
@@ -419,7 +421,9 @@ def describe_certificate(book: RuleBook, slug: str, on: date) -> dict:
         "outgoing": outgoing,
         "incoming": incoming,
         "levels": [level_view(book, level, on) for level in levels],
-        "facts": book.facts.get(slug, ()),
+        # What the certificate is for leads the page; the other facts are listed under 参考信息.
+        "uses": [fact for fact in book.facts.get(slug, ()) if fact.topic == USES_TOPIC],
+        "facts": [fact for fact in book.facts.get(slug, ()) if fact.topic != USES_TOPIC],
         "everyday_names": cert.everyday_names,
         "other_certificates": [c for s, c in book.certificates.items() if s != slug],
         "silence": silence(book, on),

@@ -234,6 +234,9 @@ def test_certificate_pages(client, slug):
     assert "参考信息" in page and "以发证部门/认定机构的规定为准" in page
     if slug in ("building-electrician", "building-welder"):
         assert "zlaq.mohurd.gov.cn" in page and "公开代码库中的说明及多个二手网页" in page
+    # What the certificate is for leads the page, once: not again under 参考信息.
+    [uses] = re.findall(r"这张证用来做什么:</strong>([^<]+)<", page)
+    assert page.count(uses) == 1
 
 
 def test_a_low_confidence_fact_is_not_shown_until_verified(client):
