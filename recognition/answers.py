@@ -123,14 +123,13 @@ def shared_cache():
 
 def answer_key(request: HttpRequest) -> tuple:
     """What an answer depends on besides the data version, the day and the release (see recognition.caching):
-    the address as the page prints it (scheme, Host, path, query string) and the HTMX headers. The Host is
-    checked here (an unknown one is refused with 400, as CommonMiddleware would)."""
+    the address as the page prints it (caching.canonical_url: never the Host header's port, so a client
+    cannot fill the store with port variants) and the HTMX headers. The Host is checked here (an unknown
+    one is refused with 400, as CommonMiddleware would)."""
+    request.get_host()
     meta = request.META
     return (
-        request.scheme,
-        request.get_host(),
-        request.path,
-        meta.get("QUERY_STRING", ""),
+        caching.canonical_url(request),
         *(meta.get(name) == "true" for name in ("HTTP_HX_REQUEST", "HTTP_HX_HISTORY_RESTORE_REQUEST")),
     )
 

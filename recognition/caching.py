@@ -24,6 +24,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.request import split_domain_port
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 
@@ -59,8 +60,22 @@ def release_id() -> str:
     return digest.hexdigest()
 
 
+def canonical_url(request: HttpRequest) -> str:
+    """The page's address for print and QR codes: SITE_URL, or else the checked host and the server's own port.
+
+    Never the port of the Host header, which any client sets (ALLOWED_HOSTS checks the name only).
+    """
+    if settings.SITE_URL:
+        return settings.SITE_URL + request.get_full_path()
+    domain, _ = split_domain_port(request.get_host())
+    scheme = request.scheme
+    port = request.META.get("SERVER_PORT", "")
+    netloc = domain if port in ("", {"http": "80", "https": "443"}[scheme]) else f"{domain}:{port}"
+    return f"{scheme}://{netloc}{request.get_full_path()}"
+
+
 def etag_for(request: HttpRequest, version: str, htmx: bool) -> str:
-    parts = [release_id(), request.build_absolute_uri()]
+    parts = [release_id(), canonical_url(request)]
     if htmx:
         parts.append("".join("1" if request.headers.get(name) == "true" else "0" for name in HTMX_HEADERS))
     digest = hashlib.blake2b("\n".join(parts).encode(), digest_size=8).hexdigest()

@@ -11,10 +11,8 @@ from datetime import date
 from functools import lru_cache
 
 import segno
-from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponsePermanentRedirect
-from django.http.request import split_domain_port
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
@@ -23,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from recognition import engine, guide, presenters
-from recognition.caching import public_cache
+from recognition.caching import canonical_url, public_cache
 from recognition.models import Notice
 from recognition.query import (
     QueryError,
@@ -55,20 +53,6 @@ def qr_svg(url: str) -> str:
 def page_or_partial(request: HttpRequest, template: str, partial: str, context: dict) -> HttpResponse:
     name = f"{template}#{partial}" if request.htmx and not request.htmx.history_restore_request else template
     return render(request, name, context)
-
-
-def canonical_url(request: HttpRequest) -> str:
-    """The page's address for print and QR codes: SITE_URL, or else the checked host and the server's own port.
-
-    Never the port of the Host header, which any client sets (ALLOWED_HOSTS checks the name only).
-    """
-    if settings.SITE_URL:
-        return settings.SITE_URL + request.get_full_path()
-    domain, _ = split_domain_port(request.get_host())
-    scheme = request.scheme
-    port = request.META.get("SERVER_PORT", "")
-    netloc = domain if port in ("", {"http": "80", "https": "443"}[scheme]) else f"{domain}:{port}"
-    return f"{scheme}://{netloc}{request.get_full_path()}"
 
 
 def print_context(request: HttpRequest) -> dict:

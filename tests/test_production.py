@@ -315,6 +315,13 @@ def test_the_kept_answers_are_bounded_in_bytes(client, settings):
     assert answers.store.size <= answers.limit_bytes()
 
 
+def test_the_host_headers_port_does_not_multiply_the_kept_answers(client):
+    pages = [client.get("/?held=building-welder", headers={"Host": f"testserver:{port}"}) for port in (8001, 8002)]
+    assert pages[0].content == pages[1].content  # the printed address is the server's, not the client's port
+    assert "http://testserver/?held=building-welder" in pages[0].content.decode()
+    assert len(answers.store) == 1
+
+
 def test_none_kept_when_the_budget_is_zero(client, settings):
     settings.PUBLIC_PAGE_CACHE_MB = 0
     client.get("/?held=building-welder")
