@@ -67,6 +67,8 @@ def test_choosing_a_region_on_the_routes_page_decides_its_conditions(site, page)
     expect(page.locator("#target-line")).to_have_text("我想取得:建筑焊工操作证;地区:北京市")
     # Nobody has entered whether 北京市 issues 建筑焊工 certificates: the site says so, and who to ask.
     expect(page.locator("#routes-results")).to_contain_text("北京市的发证情况尚未录入")
+    results = Axe().run(page)  # the picker open, after an HTMX update
+    assert results.violations_count == 0, results.generate_report()
 
 
 def test_ticking_keeps_the_picker_where_it_is(site, page):

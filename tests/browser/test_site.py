@@ -171,6 +171,7 @@ AXE_PAGES = [
     "/?held=low-voltage-electrician&held=building-electrician",
     "/routes/",
     "/routes/?target=building-welder",
+    "/routes/?target=building-welder&region=11",
     "/matrix/",
     "/notices/",
     "/notices/rstf-2026-1/",
