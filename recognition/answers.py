@@ -126,10 +126,16 @@ def answer_key(request: HttpRequest) -> tuple:
     the address as the page prints it (caching.canonical_url: never the Host header's port, so a client
     cannot fill the store with port variants) and the HTMX headers. The Host is checked here (an unknown
     one is refused with 400, as CommonMiddleware would)."""
-    request.get_host()
+    host = request.get_host()
     meta = request.META
+    # What caching.canonical_url builds the address from, without building it: this runs on every request.
+    # The Host without its port ("[::1]" keeps its colons); its case may differ: that only keeps a copy more.
+    name = host if host.endswith("]") else host.rsplit(":", 1)[0]
+    site = settings.SITE_URL or (request.scheme, name, meta.get("SERVER_PORT", ""))
     return (
-        caching.canonical_url(request),
+        site,
+        request.path,
+        meta.get("QUERY_STRING", ""),
         *(meta.get(name) == "true" for name in ("HTTP_HX_REQUEST", "HTTP_HX_HISTORY_RESTORE_REQUEST")),
     )
 
