@@ -19,8 +19,13 @@ apt when missing and possible):
 3. one results page requested over and over: the figure of the answer cache,
    not of the site;
 
-each at 32 and 4 connections as a ratio to the bare view measured before and
-after in the same run; and each worker's memory after the load. Prints a table
+each at 32 and 4 connections as a ratio to the bare view measured right before
+and right after it. The rows are measured in --rounds rounds (bare, mix,
+repeated page, 7 middleware; a last bare after the last round), and each figure
+is the median over the rounds: on a shared machine the speed of the whole
+machine drifts by several percent within minutes, which one pair of bare
+measurements minutes apart cannot tell from the site's own cost. And each
+worker's memory after the load. Prints a table
 and the targets met or missed, and writes them, with the command and the
 commit measured, to bench/results/<database>.txt.
 
@@ -65,6 +70,7 @@ SLUGS = [
 ]
 REGIONS = ["", "11", "31", "44", "65", "66"]
 KINDS = ["page", "htmx", "api"]
+BARE = "bare Django view"
 ANSWER_MARKERS = ['id="results-heading"', '"recognitions"']  # a results page or fragment; an API answer
 THREE = "held=building-electrician&held=building-welder&held=fusion-welding-cutting"
 REPEATED = f"/?{THREE}"
@@ -245,10 +251,11 @@ def bump_data_version(env: dict[str, str]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=10, help="seconds per measurement (default 10)")
+    parser.add_argument("--duration", type=float, default=6, help="seconds per measurement (default 6)")
     parser.add_argument("--warmup", type=float, default=2, help="seconds of load before each row (default 2)")
     parser.add_argument("--mix-warmup", type=float, default=20, help="seconds of the mix before it is measured")
     parser.add_argument("--connections", default="32,4", help="comma-separated (default 32,4)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of every row; figures are medians (default 3)")
     parser.add_argument("--workers", type=int, help="gunicorn workers for every server (default: gunicorn.conf.py)")
     parser.add_argument("--fresh-sample", type=int, default=300, help="addresses asked again after a data change")
     parser.add_argument(
@@ -284,7 +291,7 @@ def main() -> int:
     busy_before = cpu_busy()
     load_before = os.getloadavg()
     started = datetime.now(timezone.utc)
-    rows: list[tuple[int, str, dict]] = []
+    rows: list[tuple[int, int, str, dict]] = []  # connections, round, label, wrk's result
     fresh: dict[str, dict] = {}
     memory: dict[str, list[tuple[float, float]]] = {}
     mix = mix_addresses()
@@ -314,25 +321,26 @@ def main() -> int:
             fresh["after a data change"] = fresh_pass(ports["site"], order[: args.fresh_sample])
             fresh["bare view, same client"] = fresh_pass(ports["bare"], [("page", "/")] * 300, ["ok"])
 
+            bare_row = (BARE, "bare", "ok", ["ok"])
             plan = [
-                ("bare Django view", "bare", "ok", ["ok"]),
+                bare_row,
                 ("the mix", "site", "mix", ANSWER_MARKERS),
                 ("one repeated page", "site", "repeated", ANSWER_MARKERS),
                 ("Django, 7 middleware", "django", "ok", ["ok"]),
-                ("bare Django view", "bare", "ok", ["ok"]),
             ]
             mix_warm = False
             for connections in concurrencies:
-                for label, server, addresses, markers in plan:
+                schedule = [(round_, row) for round_ in range(args.rounds) for row in plan] + [(args.rounds, bare_row)]
+                for round_, (label, server, addresses, markers) in schedule:
                     warmup = args.warmup
                     if addresses == "mix" and not mix_warm:
                         warmup, mix_warm = max(args.mix_warmup, args.warmup), True
                     if warmup:
                         print(f"  {connections:>2} connections: {label} (warm-up {warmup:g} s)...", flush=True)
                         wrk_load(wrk, ports[server], files[addresses], markers, connections, warmup)
-                    print(f"  {connections:>2} connections: {label}...", flush=True)
+                    print(f"  {connections:>2} connections, round {round_ + 1}: {label}...", flush=True)
                     result = wrk_load(wrk, ports[server], files[addresses], markers, connections, args.duration)
-                    rows.append((connections, label, result))
+                    rows.append((connections, round_, label, result))
             memory["site"] = [memory_mb(pid) for pid in workers_of(site)]
             memory["bare"] = [memory_mb(pid) for pid in workers_of(bare)]
     load_after = os.getloadavg()
@@ -384,7 +392,9 @@ def format_report(rows, concurrencies, *, fresh, memory, command, commit, dirty,
         "          bare = bench/bare.py (SecurityMiddleware + CommonMiddleware); "
         "Django, 7 middleware = bench/baseline.py",
         f"load:     {wrk_version} on the same machine, {args.duration:g} s per row after {args.warmup:g} s of "
-        f"warm-up ({args.mix_warmup:g} s before the mix is first measured)",
+        f"warm-up ({args.mix_warmup:g} s before the mix is first measured), {args.rounds} rounds: each figure "
+        "is the median over the rounds, each ratio over the rounds' ratios to the bare view measured right "
+        "before and after",
         f"machine:  {busy_before:.0f}% CPU busy just before the run; load average "
         f"{' '.join(f'{x:.2f}' for x in load_before)} before, {' '.join(f'{x:.2f}' for x in load_after)} after",
     ]
@@ -401,25 +411,33 @@ def format_report(rows, concurrencies, *, fresh, memory, command, commit, dirty,
     checks = []
     target_ratio = TARGET_MIX_RATIO.get(database, 0.7)
     for connections in concurrencies:
-        block = [(label, result) for c, label, result in rows if c == connections]
-        bares = [rate(result) for label, result in block if label == "bare Django view"]
-        bare = sum(bares) / len(bares)
-        for label, result in block:
-            ratio = rate(result) / bare if bare else 0
+        block = [(round_, label, result) for c, round_, label, result in rows if c == connections]
+        bares = {round_: rate(result) for round_, label, result in block if label == BARE}
+        labels = list(dict.fromkeys(label for _, label, _ in block))
+        per_round_mix = []
+        for label in labels:
+            measured = [(round_, result) for round_, lbl, result in block if lbl == label]
+            ratios = [rate(result) * 2 / (bares[round_] + bares[round_ + 1]) for round_, result in measured
+                      if label != BARE]  # fmt: skip
+            ratio = statistics.median(ratios) if ratios else 1.0
+            median = {key: statistics.median(result[key] for _, result in measured) for key in ("p50_us", "p99_us")}
             lines.append(
-                f"{connections:>5}  {label:<22} {rate(result):>8.0f} {result['p50_us'] / 1000:>7.1f} "
-                f"{result['p99_us'] / 1000:>7.1f} {errors(result):>6} {ratio:>7.2f}"
+                f"{connections:>5}  {label:<22} {statistics.median(rate(r) for _, r in measured):>8.0f} "
+                f"{median['p50_us'] / 1000:>7.1f} {median['p99_us'] / 1000:>7.1f} "
+                f"{sum(errors(r) for _, r in measured):>6} {ratio:>7.2f}"
             )
+            if label == "the mix":
+                per_round_mix = ratios
             if label == "the mix" and connections >= 32:
                 checks.append((f"the mix at {connections} connections: {ratio:.2f} × bare ≥ {target_ratio}",
                                ratio >= target_ratio))  # fmt: skip
             if label == "the mix" and connections <= 4:
-                p99 = result["p99_us"] / 1000
+                p99 = median["p99_us"] / 1000
                 checks.append((f"the mix at {connections} connections: p99 {p99:.1f} ms < {TARGET_P99_MS} ms",
                                p99 < TARGET_P99_MS))  # fmt: skip
         lines.append(
-            f"{'':>5}  (bare view measured before and after: {' and '.join(f'{b:.0f}' for b in bares)} req/s; "
-            "ratios use their mean)"
+            f"{'':>5}  (bare view, in order: {', '.join(f'{b:.0f}' for b in bares.values())} req/s; the mix's ratio "
+            f"round by round: {', '.join(f'{r:.2f}' for r in per_round_mix)})"
         )
     lines += ["", "answers rendered afresh (one request at a time, new connection each, timed by the client):"]
     for label, result in fresh.items():
@@ -437,8 +455,8 @@ def format_report(rows, concurrencies, *, fresh, memory, command, commit, dirty,
         lines.append(f"  {name:<5} RSS {rss} MB; PSS {pss} MB")
     site_rss = max((r for r, _ in memory.get("site", [])), default=0)
     checks.append((f"memory: largest worker RSS {site_rss:.0f} MB ≤ {TARGET_RSS_MB} MB", site_rss <= TARGET_RSS_MB))
-    total_errors = sum(errors(result) for _, _, result in rows) + sum(r["bad"] for r in fresh.values())
-    total_requests = sum(result["requests"] for _, _, result in rows) + sum(r["count"] for r in fresh.values())
+    total_errors = sum(errors(result) for *_, result in rows) + sum(r["bad"] for r in fresh.values())
+    total_requests = sum(result["requests"] for *_, result in rows) + sum(r["count"] for r in fresh.values())
     checks.append((f"errors: {total_errors} in {total_requests} requests", total_errors == 0))
     lines += ["", f"targets ({database}, 2 cores):"]
     lines += [f"  {'met   ' if ok else 'MISSED'} {text}" for text, ok in checks]
