@@ -159,7 +159,9 @@ def rule_view(
     )
 
 
-def level_view(book: RuleBook, level: LevelInfo, on: date | None = None, region: str | None = None) -> LevelView:
+def level_view(
+    book: RuleBook, level: LevelInfo, on: date | None = None, region: engine.ProvinceInfo | None = None
+) -> LevelView:
     """A level equivalence for display; with no region chosen, where it applies and where it was replaced."""
     replacement = None if region else engine.partial_replacement(book, level, on)
     return LevelView(
@@ -225,7 +227,7 @@ def describe_lookup(book: RuleBook, result: engine.LookupResult) -> dict:
         }
         for best in result.best_levels
     ]
-    levels = [level_view(book, level, on, region and region.code) for level in result.levels]
+    levels = [level_view(book, level, on, region) for level in result.levels]
     numbers = {r.rule.notice_number for r in result.recognitions} | {v.level.notice_number for v in levels}
     return {
         "held": [book.certificates[slug] for slug in result.held],
@@ -275,9 +277,7 @@ def describe_routes(book: RuleBook, result: engine.RoutesResult) -> dict:
         "on": result.on,
         "direct": [route_view(route) for route in result.direct],
         "indirect": [route_view(route) for route in result.indirect],
-        "level": level_view(book, result.level, result.on, result.region and result.region.code)
-        if result.level
-        else None,
+        "level": level_view(book, result.level, result.on, result.region) if result.level else None,
         "no_route_from": [
             cert for slug, cert in book.certificates.items() if slug != result.target and slug not in starts
         ],
