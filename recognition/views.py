@@ -9,10 +9,18 @@ from __future__ import annotations
 import csv
 from datetime import date
 from functools import lru_cache
+from urllib.parse import urlencode
 
 import segno
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponsePermanentRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+)
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
@@ -74,10 +82,20 @@ def day_context(request: HttpRequest, on: date | None) -> dict:
     }
 
 
+def short_address(request: HttpRequest) -> HttpResponseRedirect | None:
+    """A form sent without a script carries its unchosen fields (`region=`, `on=`): send the browser to the
+    short address the page prints and encodes, the one the script asks for (static/js/site.js)."""
+    params = request.GET
+    if request.htmx or not any("" in params.getlist(name) for name in params):
+        return None
+    kept = [(name, value) for name, values in params.lists() for value in values if value != ""]
+    return HttpResponseRedirect(f"{request.path}?{urlencode(kept)}" if kept else request.path)
+
+
 @require_safe
 @public_cache(htmx=True)
 def home(request: HttpRequest, book: engine.RuleBook) -> HttpResponse:
-    return render_home(request, book)
+    return short_address(request) or render_home(request, book)
 
 
 def render_home(request: HttpRequest, book: engine.RuleBook, preview: bool = False) -> HttpResponse:
@@ -110,6 +128,8 @@ def render_home(request: HttpRequest, book: engine.RuleBook, preview: bool = Fal
 @require_safe
 @public_cache(htmx=True)
 def routes(request: HttpRequest, book: engine.RuleBook) -> HttpResponse:
+    if redirect := short_address(request):
+        return redirect
     try:
         params = query_params(request)
         target = parse_target(params, book, required=False)

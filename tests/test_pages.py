@@ -352,3 +352,17 @@ def test_certificate_pages_say_what_the_certificate_is_for_with_the_source(clien
         uses = page.split('<p class="uses">')[1].split("</p>")[0]
         assert words in uses and "来源:" in uses
         assert "打印日期" in page and 'class="print-qr"' in page  # prints with the same footer
+
+
+@pytest.mark.parametrize(
+    "sent,short",
+    [
+        ("/?held=building-welder&region=&on=", "/?held=building-welder"),
+        ("/?region=&on=", "/"),
+        ("/routes/?target=building-welder&region=&on=", "/routes/?target=building-welder"),
+    ],
+)
+def test_a_form_sent_without_a_script_lands_on_the_short_address(client, sent, short):
+    response = client.get(sent)
+    assert (response.status_code, response["Location"]) == (302, short)
+    assert client.get(sent, headers={"HX-Request": "true"}).status_code == 200  # htmx leaves them out itself
