@@ -90,6 +90,12 @@ class Problems(list):
     def add(self, where: str, message: str) -> None:
         self.append(f"{where}:{message}" if where else message)
 
+    def add_all(self, where: str, found: dict[str, list[str]]) -> None:
+        """The admin form's problems for one row (field -> messages), in the file's terms."""
+        for messages in found.values():
+            for message in messages:
+                self.add(where, message)
+
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
@@ -786,10 +792,7 @@ def _write(package: dict) -> list:
         rule.apply_to = Department.objects.get(name=item["apply_to"])
         rule.apply_to_detail, rule.quote, rule.publication = item["apply_to_detail"], item["quote"], item["status"]
         rule.clause = clauses.get(item["clause"])
-        rule.valid_from = _parse_day(item["valid_from"])
-        rule.valid_until = _parse_day(item["valid_until"])
-        rule.review_due = _parse_day(item["review_due"])
-        rule.replaces = _find_replaced_rule(item["replaces"], where, problems)
+        _set_period(rule, item, _find_replaced_rule(item["replaces"], where, problems))
         if rule.target is None or rule.held is None or rule.clause is None:
             problems.add(where, "证书或依据条款未能写入,见上。")
             continue
@@ -810,9 +813,7 @@ def _write(package: dict) -> list:
             valid_until=rule.valid_until,
             replaces=rule.replaces,
         )
-        for messages in found.values():
-            for message in messages:
-                problems.add(where, message)
+        problems.add_all(where, found)
         if not writer.check(rule, where, exclude=["waived", "remaining"], validate_constraints=False) or found:
             continue
         rule.save()
@@ -834,10 +835,7 @@ def _write(package: dict) -> list:
         level.eligible_level = SkillLevel.objects.get(number=item["eligible_level"])
         level.clause = clauses.get(item["clause"])
         level.quote, level.publication = item["quote"], item["status"]
-        level.valid_from = _parse_day(item["valid_from"])
-        level.valid_until = _parse_day(item["valid_until"])
-        level.review_due = _parse_day(item["review_due"])
-        level.replaces = _find_replaced_level(item["replaces"], where, problems)
+        _set_period(level, item, _find_replaced_level(item["replaces"], where, problems))
         if cert is None or level.clause is None:
             problems.add(where, "证书或依据条款未能写入,见上。")
             continue
@@ -852,9 +850,7 @@ def _write(package: dict) -> list:
             valid_until=level.valid_until,
             replaces=level.replaces,
         )
-        for messages in found.values():
-            for message in messages:
-                problems.add(where, message)
+        problems.add_all(where, found)
         if not writer.check(level, where, validate_constraints=False) or found:
             continue
         level.save()
@@ -865,6 +861,14 @@ def _write(package: dict) -> list:
     if problems:
         raise PackageError(problems)
     return writer.written
+
+
+def _set_period(row: RecognitionRule | LevelEquivalence, item: dict, replaces) -> None:
+    """The days a rule or level equivalence applies, its review day and the row it replaces."""
+    row.valid_from = _parse_day(item["valid_from"])
+    row.valid_until = _parse_day(item["valid_until"])
+    row.review_due = _parse_day(item["review_due"])
+    row.replaces = replaces
 
 
 def _parse_day(value: str | None) -> datetime.date | None:
