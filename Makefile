@@ -11,7 +11,7 @@ TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key DJANGO_SECURE_SSL_REDIRECT=0 
 PROD_ENV := DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-local-production-like-secret-key-for-this-machine-$$(hostname)} \
 	DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1}
 
-.PHONY: install run test lint format serve bench bench-import screenshots clean
+.PHONY: install run test lint format serve bench bench-instructions bench-import screenshots clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ serve: install
 # writes bench/results/<database>.txt (sqlite.txt, or postgresql.txt with DATABASE_URL=postgres://…).
 bench: install
 	$(PROD_ENV) BENCH_COMMAND="make bench$(if $(BENCH_ARGS), BENCH_ARGS='$(BENCH_ARGS)')" $(PY) bench/run.py $(BENCH_ARGS)
+
+# Instructions per answer counted by callgrind (needs valgrind): repeatable to compare commits by;
+# writes bench/results/instructions.txt.
+bench-instructions: install
+	$(PROD_ENV) $(PY) bench/instructions.py
 
 # docs/phone-result.png, docs/phone-card-open.png, docs/printed-result.png (needs chromium and fonts-noto-cjk).
 screenshots: install
