@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import git, mix_addresses, production_env  # noqa: E402
+from bench.run import git, manage, mix_addresses, production_env  # noqa: E402
 
 SAMPLE_STEP = 19
 KEPT_ROUNDS = 5
@@ -85,12 +85,10 @@ def child(app_name: str, phase: str) -> None:
 
 def count(app_name: str, phase: str, env: dict[str, str]) -> int:
     command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__]
-    result = subprocess.run(
-        [*command, "--child", app_name, phase], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-    )
+    result = subprocess.run([*command, "--child", app_name, phase], cwd=ROOT, env=env, capture_output=True, text=True)
     found = re.search(r"Collected\s*:\s*(\d+)", result.stderr)
-    if not found:
-        raise SystemExit(f"callgrind printed no count:\n{result.stderr[-2000:]}")
+    if result.returncode or not found:
+        raise SystemExit(f"the counted run ({app_name}, {phase}) failed or printed no count:\n{result.stderr[-3000:]}")
     return int(found.group(1))
 
 
@@ -100,6 +98,10 @@ def main() -> int:
         return 0
     env = {**production_env(), "PYTHONHASHSEED": "0", "RULES_VERSION_CHECK_INTERVAL": "3600"}
     env["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1"
+    print("Preparing the database and static files (migrate, load_notice, collectstatic)...", flush=True)
+    manage(env, "migrate", "--noinput")
+    manage(env, "load_notice")
+    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     n = len(sample())
     if not shutil.which("valgrind"):
         raise SystemExit("valgrind is needed: apt-get install valgrind")
