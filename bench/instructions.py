@@ -2,7 +2,7 @@
 
 wrk's requests per second on this shared machine move by 10-30 % within a
 minute (see bench/run.py), too much to compare two commits by. Instructions
-counted by `valgrind --tool=callgrind` are repeatable to 0.01 % for the same
+counted by `valgrind --tool=callgrind` are repeatable to a fraction of a percent for the same
 code, data and inputs, whatever else the machine does. This counts, through
 Django's WSGI handler in one process with production settings (no gunicorn,
 no sockets: the Django side only):
