@@ -721,20 +721,7 @@ class RecognitionRuleAdmin(RuleImportExport, PublicationActions, StaffAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def publication_problems(self, rule: RecognitionRule) -> list[str]:
-        problems = forms.rule_problems(
-            pk=rule.pk,
-            notice=rule.notice,
-            serial=rule.serial,
-            held=rule.held,
-            target=rule.target,
-            publication=rule.publication,
-            waived=rule.waived.all(),
-            remaining=rule.remaining.all(),
-            clause=rule.clause,
-            valid_from=rule.valid_from,
-            valid_until=rule.valid_until,
-            replaces=rule.replaces,
-        )
+        problems = forms.problems_of_rule(rule, rule.waived.all(), rule.remaining.all())
         return [message for messages_ in problems.values() for message in messages_]
 
 
@@ -766,17 +753,7 @@ class LevelEquivalenceAdmin(PublicationActions, StaffAdmin):
     ]
 
     def publication_problems(self, level: LevelEquivalence) -> list[str]:
-        problems = forms.level_problems(
-            pk=level.pk,
-            notice=level.notice,
-            certificate=level.certificate,
-            occupation=level.occupation,
-            publication=level.publication,
-            clause=level.clause,
-            valid_from=level.valid_from,
-            valid_until=level.valid_until,
-            replaces=level.replaces,
-        )
+        problems = forms.problems_of_level(level)
         return [message for messages_ in problems.values() for message in messages_]
 
 

@@ -195,6 +195,44 @@ def level_problems(
     return errors
 
 
+def _related(row, name: str):
+    """A foreign key of a row that may not be saved or complete yet: None where it is not set."""
+    return getattr(row, name) if getattr(row, f"{name}_id") else None
+
+
+def problems_of_rule(rule: RecognitionRule, waived: Iterable[Step], remaining: Iterable[Step]) -> dict[str, list[str]]:
+    """rule_problems for a rule as it stands (saved or not), its steps given: the admin, the import, packages."""
+    return rule_problems(
+        pk=rule.pk,
+        notice=_related(rule, "notice"),
+        serial=rule.serial,
+        held=_related(rule, "held"),
+        target=_related(rule, "target"),
+        publication=rule.publication,
+        waived=waived,
+        remaining=remaining,
+        clause=_related(rule, "clause"),
+        valid_from=rule.valid_from,
+        valid_until=rule.valid_until,
+        replaces=_related(rule, "replaces"),
+    )
+
+
+def problems_of_level(level: LevelEquivalence) -> dict[str, list[str]]:
+    """level_problems for a level equivalence as it stands (saved or not): the admin and packages."""
+    return level_problems(
+        pk=level.pk,
+        notice=_related(level, "notice"),
+        certificate=_related(level, "certificate"),
+        occupation=_related(level, "occupation"),
+        publication=level.publication,
+        clause=_related(level, "clause"),
+        valid_from=level.valid_from,
+        valid_until=level.valid_until,
+        replaces=_related(level, "replaces"),
+    )
+
+
 def notice_publication_problems(notice: Notice) -> list[str]:
     """Publishing a notice: its published rows must not overlap published rows of other published notices."""
     rows = (

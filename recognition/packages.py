@@ -799,20 +799,7 @@ def _write(package: dict) -> list:
         target_steps = {step.name: step for step in rule.target.steps.all()}
         waived = [target_steps[name] for name in item["waived"] if name in target_steps]
         remaining = [target_steps[name] for name in item["remaining"] if name in target_steps]
-        found = forms.rule_problems(
-            pk=rule.pk,
-            notice=notice,
-            serial=rule.serial,
-            held=rule.held,
-            target=rule.target,
-            publication=rule.publication,
-            waived=waived,
-            remaining=remaining,
-            clause=rule.clause,
-            valid_from=rule.valid_from,
-            valid_until=rule.valid_until,
-            replaces=rule.replaces,
-        )
+        found = forms.problems_of_rule(rule, waived, remaining)
         problems.add_all(where, found)
         if not writer.check(rule, where, exclude=["waived", "remaining"], validate_constraints=False) or found:
             continue
@@ -839,17 +826,7 @@ def _write(package: dict) -> list:
         if cert is None or level.clause is None:
             problems.add(where, "证书或依据条款未能写入,见上。")
             continue
-        found = forms.level_problems(
-            pk=level.pk,
-            notice=notice,
-            certificate=cert,
-            occupation=occupation,
-            publication=level.publication,
-            clause=level.clause,
-            valid_from=level.valid_from,
-            valid_until=level.valid_until,
-            replaces=level.replaces,
-        )
+        found = forms.problems_of_level(level)
         problems.add_all(where, found)
         if not writer.check(level, where, validate_constraints=False) or found:
             continue
