@@ -49,7 +49,24 @@ def iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def rule_json(book: RuleBook, rule: RuleInfo) -> dict:
+def row_ref(row: RuleInfo | LevelInfo | None) -> dict | None:
+    """{"notice", "serial"} for a rule, {"notice", "held"} for a level equivalence."""
+    if row is None:
+        return None
+    if isinstance(row, RuleInfo):
+        return {"notice": row.notice_number, "serial": row.serial}
+    return {"notice": row.notice_number, "held": row.held}
+
+
+def replacement_fields(book: RuleBook, row: RuleInfo | LevelInfo, region: str | None, on: date | None) -> dict:
+    """replaced_by: the row replacing it for the region asked about; replaced_in: every row replacing it."""
+    return {
+        "replaced_by": row_ref(engine.replacement_for(book, row, region, on)),
+        "replaced_in": [{**row_ref(other), "scope": list(other.scope)} for other in engine.replacements(book, row)],
+    }
+
+
+def rule_json(book: RuleBook, rule: RuleInfo, region: str | None = None, on: date | None = None) -> dict:
     citation = presenters.cite(book, rule.notice_number, rule.clause, rule.quote, rule.serial)
     return {
         "serial": rule.serial,
@@ -71,19 +88,21 @@ def rule_json(book: RuleBook, rule: RuleInfo) -> dict:
         "valid_from": iso(rule.valid_from),
         "valid_until": iso(rule.valid_until),
         "replaces": {"notice": rule.replaces[0], "serial": rule.replaces[1]} if rule.replaces else None,
-        "replaced_by": {"notice": rule.replaced_by[0], "serial": rule.replaced_by[1]} if rule.replaced_by else None,
+        **replacement_fields(book, rule, region, on),
     }
 
 
-def recognition_json(book: RuleBook, recognition: engine.Recognition) -> dict:
+def recognition_json(
+    book: RuleBook, recognition: engine.Recognition, region: str | None = None, on: date | None = None
+) -> dict:
     return {
-        **rule_json(book, recognition.rule),
+        **rule_json(book, recognition.rule, region, on),
         "conditions": [{"text": c.text, "kind": c.kind, "met": c.met} for c in recognition.conditions],
         "applies": not recognition.excluded,
     }
 
 
-def level_json(book: RuleBook, level: LevelInfo) -> dict:
+def level_json(book: RuleBook, level: LevelInfo, region: str | None = None, on: date | None = None) -> dict:
     citation = presenters.cite(book, level.notice_number, level.clause, level.quote)
     return {
         "notice": level.notice_number,
@@ -104,12 +123,13 @@ def level_json(book: RuleBook, level: LevelInfo) -> dict:
         "valid_from": iso(level.valid_from),
         "valid_until": iso(level.valid_until),
         "replaces": {"notice": level.replaces[0], "held": level.replaces[1]} if level.replaces else None,
-        "replaced_by": {"notice": level.replaced_by[0], "held": level.replaced_by[1]} if level.replaced_by else None,
+        **replacement_fields(book, level, region, on),
     }
 
 
 def lookup_json(book: RuleBook, result: LookupResult) -> dict:
     answer = presenters.describe_lookup(book, result)
+    region, on = (result.region.code if result.region else None), result.on
     return {
         "data_version": book.version,
         "on": iso(result.on),
@@ -117,10 +137,10 @@ def lookup_json(book: RuleBook, result: LookupResult) -> dict:
         "notices": notices_json(book, answer["basis"], result.on),
         "held": list(result.held),
         "region": {"code": result.region.code, "name": result.region.name} if result.region else None,
-        "recognitions": [recognition_json(book, recognition) for recognition in result.recognitions],
-        "upcoming": [recognition_json(book, recognition) for recognition in result.upcoming],
-        "ended": [recognition_json(book, recognition) for recognition in result.ended],
-        "levels": [level_json(book, level) for level in result.levels],
+        "recognitions": [recognition_json(book, recognition, region, on) for recognition in result.recognitions],
+        "upcoming": [recognition_json(book, recognition, region, on) for recognition in result.upcoming],
+        "ended": [recognition_json(book, recognition, region, on) for recognition in result.ended],
+        "levels": [level_json(book, level, region, on) for level in result.levels],
         "best_levels": [
             {
                 "occupation": best.occupation,
@@ -136,11 +156,13 @@ def lookup_json(book: RuleBook, result: LookupResult) -> dict:
 
 
 def routes_json(book: RuleBook, result: engine.RoutesResult) -> dict:
+    region = result.region.code if result.region else None
+
     def route(r: engine.Route) -> dict:
         return {
             "start": r.start,
             "certificates": list(r.certificates),
-            "steps": [recognition_json(book, step) for step in r.steps],
+            "steps": [recognition_json(book, step, region, result.on) for step in r.steps],
         }
 
     answer = presenters.describe_routes(book, result)
@@ -154,7 +176,7 @@ def routes_json(book: RuleBook, result: engine.RoutesResult) -> dict:
         "region": {"code": result.region.code, "name": result.region.name} if result.region else None,
         "direct": [route(r) for r in result.direct],
         "indirect": [route(r) for r in result.indirect],
-        "level": level_json(book, result.level) if result.level else None,
+        "level": level_json(book, result.level, region, result.on) if result.level else None,
     }
 
 
@@ -182,10 +204,10 @@ def matrix_json(book: RuleBook, on: date | None) -> dict:
             for cert in book.certificates.values()
         ],
         "rules": [
-            {**rule_json(book, rule), "conditions": [{"text": c.text, "kind": c.kind} for c in rule.conditions]}
+            {**rule_json(book, rule, on=on), "conditions": [{"text": c.text, "kind": c.kind} for c in rule.conditions]}
             for rule in rules
         ],
-        "levels": [level_json(book, level) for level in levels],
+        "levels": [level_json(book, level, on=on) for level in levels],
         "skill_levels": [
             {"number": level.number, "label": level.label, "title": level.title}
             for level in sorted(book.skill_levels.values(), key=lambda lvl: -lvl.number)

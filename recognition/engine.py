@@ -127,7 +127,8 @@ class RuleInfo:
     conditions: tuple[ConditionInfo, ...] = ()
     scope: tuple[str, ...] = ()  # its notice's regions; empty: national
     replaces: tuple[str, int] | None = None  # (notice number, serial)
-    replaced_by: tuple[str, int] | None = None  # the public row that replaces it
+    replaced_by: tuple[str, int] | None = None  # the public row that replaces it wherever it applies
+    replaced_in: tuple[tuple[str, int], ...] = ()  # every public row that replaces it, some in their regions only
 
     @property
     def key(self) -> tuple[str, int]:
@@ -150,7 +151,8 @@ class LevelInfo:
     notice_number: str = ""
     scope: tuple[str, ...] = ()
     replaces: tuple[str, str] | None = None  # (notice number, certificate held)
-    replaced_by: tuple[str, str] | None = None
+    replaced_by: tuple[str, str] | None = None  # the public row that replaces it wherever it applies
+    replaced_in: tuple[tuple[str, str], ...] = ()  # every public row that replaces it, some in their regions only
 
     @property
     def key(self) -> tuple[str, str]:
@@ -351,36 +353,68 @@ def scope_condition(book: RuleBook, rule: RuleInfo, region: str | None) -> Condi
     return ConditionOutcome(text, (region in rule.scope) if region else None, NOTICE_SCOPE)
 
 
-def partial_replacement(book: RuleBook, row: RuleInfo | LevelInfo, on: date | None) -> RuleInfo | LevelInfo | None:
-    """The provincial row that replaces `row` in its own regions only, once it has started on `on`."""
-    if on is None or row.replaced_by is None:
-        return None
-    replacement = book.rule(row.replaced_by) if isinstance(row, RuleInfo) else book.level(row.replaced_by)
-    if replacement is None or not replacement.scope or replacement.valid_from > on:
-        return None
-    if row.scope and set(row.scope) <= set(replacement.scope):
-        return None  # it replaces the row wherever the row applies: the row's last day says so
-    return replacement
+def replacements(book: RuleBook, row: RuleInfo | LevelInfo) -> tuple[RuleInfo | LevelInfo, ...]:
+    """Every public row that replaces `row`, wherever it applies or in its own regions only, oldest first."""
+    find = book.rule if isinstance(row, RuleInfo) else book.level
+    return tuple(replacement for replacement in map(find, row.replaced_in) if replacement is not None)
 
 
-def replaced_in_region_text(book: RuleBook, replacement: RuleInfo | LevelInfo) -> str:
-    """不适用于江苏省:江苏省自2027年1月1日起按…序号1办理 (a level equivalence has no 序号: its notice)."""
-    names = book.region_names(replacement.scope)
-    first = replacement.valid_from
-    row = f"序号{replacement.serial}" if isinstance(replacement, RuleInfo) else ""
-    return (
-        f"不适用于{names}:{names}自{first.year}年{first.month}月{first.day}日起按{replacement.notice_number}{row}办理"
+def partial_replacements(
+    book: RuleBook, row: RuleInfo | LevelInfo, on: date | None
+) -> tuple[RuleInfo | LevelInfo, ...]:
+    """The provincial rows that replace `row` in their own regions only and have started on `on`.
+
+    Several provinces may each replace one national row; each answers for its
+    own regions, and the row goes on applying everywhere else.
+    """
+    if on is None or not row.replaced_in:
+        return ()
+    return tuple(
+        replacement
+        for replacement in replacements(book, row)
+        if replacement.key != row.replaced_by and replacement.scope and replacement.valid_from <= on
     )
+
+
+def replacement_for(
+    book: RuleBook, row: RuleInfo | LevelInfo, region: str | None, on: date | None
+) -> RuleInfo | LevelInfo | None:
+    """The row that replaces `row` for `region`: one replacing it everywhere, else the province's own, if any."""
+    find = book.rule if isinstance(row, RuleInfo) else book.level
+    if row.replaced_by is not None:
+        return find(row.replaced_by)
+    if not region:
+        return None
+    return next((r for r in partial_replacements(book, row, on) if region in r.scope), None)
+
+
+def replaced_in_region_text(book: RuleBook, replaced: Iterable[RuleInfo | LevelInfo]) -> str:
+    """不适用于江苏省:江苏省自2027年1月1日起按…序号1办理; with several provinces, each in turn.
+
+    A level equivalence has no 序号: its notice is named alone.
+    """
+    replaced = tuple(replaced)
+    names = book.region_names(dict.fromkeys(code for row in replaced for code in row.scope))
+
+    def how(row: RuleInfo | LevelInfo) -> str:
+        first = row.valid_from
+        serial = f"序号{row.serial}" if isinstance(row, RuleInfo) else ""
+        since = f"{first.year}年{first.month}月{first.day}日"
+        return f"{book.region_names(row.scope)}自{since}起按{row.notice_number}{serial}办理"
+
+    return f"不适用于{names}:" + ";".join(how(row) for row in replaced)
 
 
 def replaced_in_region_condition(
     book: RuleBook, rule: RuleInfo, region: str | None, on: date | None
 ) -> ConditionOutcome | None:
-    replacement = partial_replacement(book, rule, on)
-    if replacement is None:
+    """With a region chosen, whether that region's own row replaces `rule`; with none, every region that does."""
+    replaced = partial_replacements(book, rule, on)
+    if region:
+        replaced = tuple(row for row in replaced if region in row.scope)
+    if not replaced:
         return None
-    text = replaced_in_region_text(book, replacement)
-    return ConditionOutcome(text, (region not in replacement.scope) if region else None, REPLACED_IN_REGION)
+    return ConditionOutcome(replaced_in_region_text(book, replaced), False if region else None, REPLACED_IN_REGION)
 
 
 def recognise(book: RuleBook, rule: RuleInfo, region: str | None, on: date | None = None) -> Recognition:
@@ -403,8 +437,7 @@ def level_applies_in(book: RuleBook, level: LevelInfo, region: str | None, on: d
         return True
     if level.scope and region not in level.scope:
         return False
-    replacement = partial_replacement(book, level, on)
-    return replacement is None or region not in replacement.scope
+    return not any(region in replacement.scope for replacement in partial_replacements(book, level, on))
 
 
 def notice_status(book: RuleBook, notice: NoticeInfo, day: date) -> str:

@@ -28,7 +28,7 @@ from recognition.models import (
     Step,
 )
 from recognition.protection import rules_using_steps, step_in_use_message
-from recognition.timeline import overlap_message, overlapping_rows
+from recognition.timeline import overlap_message, overlapping_rows, rival_message, rival_replacements
 
 
 def step_label(step: Step) -> str:
@@ -139,6 +139,11 @@ def period_problems(
         and valid_from is not None
         and (valid_until is None or valid_until >= valid_from)
     ):
+        rivals = rival_replacements(
+            model, pk=pk, notice=notice, replaces=replaces, valid_from=valid_from, valid_until=valid_until
+        )
+        if rivals:
+            errors.setdefault("replaces", []).append(rival_message(replaces, rivals))
         rows = overlapping_rows(
             model,
             pk=pk,
@@ -148,6 +153,7 @@ def period_problems(
             valid_until=valid_until,
             replaces=replaces,
         )
+        rows = [row for row in rows if row not in rivals]
         if rows:
             errors.setdefault("replaces", []).append(overlap_message(rows))
 

@@ -85,6 +85,9 @@ class RuleView:
     status: str = engine.IN_FORCE
     ends_soon: bool = False  # its last day is within NOTICE_PERIOD of the day asked about
     replaced_by: RuleInfo | None = None
+    # Provincial rows replacing it in their own regions only, started on the day.
+    replaced_in_part: tuple[RuleInfo, ...] = ()
+    replaced_in_part_text: str = ""  # 部分地区已由…序号1(江苏省)取代
     scope_names: str = ""  # 江苏省、浙江省; empty for a national notice
 
     @property
@@ -143,6 +146,7 @@ def rule_view(
 ) -> RuleView:
     """A rule for display; without a lookup's recognition (and its region), its conditions are stated, none decided."""
     recognition = recognition or engine.recognise(book, rule, region=None, on=on)
+    replaced_in_part = engine.partial_replacements(book, rule, on)
     return RuleView(
         rule=rule,
         held=book.certificates[rule.held],
@@ -155,15 +159,25 @@ def rule_view(
         status=engine.rule_status(rule, on) if on else engine.IN_FORCE,
         ends_soon=bool(on and rule.valid_until and on <= rule.valid_until <= on + engine.NOTICE_PERIOD),
         replaced_by=book.rule(rule.replaced_by),
+        replaced_in_part=replaced_in_part,
+        replaced_in_part_text=partly_replaced_text(book, replaced_in_part),
         scope_names=scope_text(book, rule.scope) if rule.scope else "",
     )
+
+
+def partly_replaced_text(book: RuleBook, replacements: tuple[RuleInfo, ...]) -> str:
+    """部分地区已由苏人社发〔2026〕99号序号1(江苏省)取代: a national row replaced in some provinces only."""
+    if not replacements:
+        return ""
+    named = "、".join(f"{row.notice_number}序号{row.serial}({book.region_names(row.scope)})" for row in replacements)
+    return f"部分地区已由{named}取代"
 
 
 def level_view(
     book: RuleBook, level: LevelInfo, on: date | None = None, region: engine.ProvinceInfo | None = None
 ) -> LevelView:
     """A level equivalence for display; with no region chosen, where it applies and where it was replaced."""
-    replacement = None if region else engine.partial_replacement(book, level, on)
+    replaced = () if region else engine.partial_replacements(book, level, on)
     return LevelView(
         level=level,
         held=book.certificates[level.held],
@@ -172,7 +186,7 @@ def level_view(
         citation=cite(book, level.notice_number, level.clause, level.quote),
         notice=book.notices[level.notice_number],
         scope_names=scope_text(book, level.scope) if level.scope and not region else "",
-        replaced_in=engine.replaced_in_region_text(book, replacement) if replacement else "",
+        replaced_in=engine.replaced_in_region_text(book, replaced) if replaced else "",
     )
 
 

@@ -131,6 +131,28 @@ def check_again() -> None:
         cached.checked_at = float("-inf")
 
 
+def replacements_of(rows, key, scope_by_number: dict, notice_by_pk: dict) -> tuple[dict, dict]:
+    """For each replaced row (by pk): the row replacing it wherever it applies, and every row replacing it.
+
+    Several provinces may each replace one national row in their own regions;
+    every one of them is kept, oldest first. A row replaces another wherever
+    that one applies when it is national, or its regions include the other's.
+    """
+    by_pk = {row.pk: row for row in rows}
+
+    def scope(row) -> frozenset[str]:
+        return frozenset(scope_by_number[notice_by_pk[row.notice_id].number])
+
+    replaced_by, replaced_in = {}, {}
+    for row in sorted((r for r in rows if r.replaces_id in by_pk), key=lambda r: (r.valid_from, r.notice_id, r.pk)):
+        replaced = by_pk[row.replaces_id]
+        replaced_in.setdefault(replaced.pk, []).append(key(row))
+        mine, theirs = scope(row), scope(replaced)
+        if (not mine or (theirs and theirs <= mine)) and replaced.pk not in replaced_by:
+            replaced_by[replaced.pk] = key(row)
+    return replaced_by, {pk: tuple(keys) for pk, keys in replaced_in.items()}
+
+
 def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
     """Build a RuleBook from the database (a fixed number of queries, independent of size).
 
@@ -218,7 +240,7 @@ def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
         .order_by("notice__issued_on", "notice_id", "serial")
     )
     rule_rows = [rule for rule in rules_qs if rule.replaces_id is None or rule.replaces.notice_id in notice_by_pk]
-    rule_replaced_by = {rule.replaces_id: row_key(rule) for rule in rule_rows if rule.replaces_id}
+    rule_replaced_by, rule_replaced_in = replacements_of(rule_rows, row_key, scope_by_number, notice_by_pk)
     rules = tuple(
         RuleInfo(
             serial=rule.serial,
@@ -237,6 +259,7 @@ def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
             scope=scope_by_number[notice_by_pk[rule.notice_id].number],
             replaces=row_key(rule.replaces),
             replaced_by=rule_replaced_by.get(rule.pk),
+            replaced_in=rule_replaced_in.get(rule.pk, ()),
         )
         for rule in rule_rows
     )
@@ -252,7 +275,7 @@ def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
     def level_key(level) -> tuple[str, str] | None:
         return (notice_by_pk[level.notice_id].number, slugs[level.certificate_id]) if level else None
 
-    level_replaced_by = {level.replaces_id: level_key(level) for level in level_rows if level.replaces_id}
+    level_replaced_by, level_replaced_in = replacements_of(level_rows, level_key, scope_by_number, notice_by_pk)
     levels = tuple(
         LevelInfo(
             held=slugs[level.certificate_id],
@@ -267,6 +290,7 @@ def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
             scope=scope_by_number[notice_by_pk[level.notice_id].number],
             replaces=level_key(level.replaces),
             replaced_by=level_replaced_by.get(level.pk),
+            replaced_in=level_replaced_in.get(level.pk, ()),
         )
         for level in level_rows
     )

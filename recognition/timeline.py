@@ -4,7 +4,7 @@ A rule or level equivalence may name the row it `replaces`. While the
 replacement is public (published, under a published notice) and applies
 wherever the replaced row does, the replaced row's last day is the day before
 the replacement starts. A provincial row replacing a national one changes no
-date: the engine answers region by region (engine.partial_replacement). Withdrawing the
+date: the engine answers region by region (engine.partial_replacements). Withdrawing the
 replacement (a draft again, or deleted) gives the replaced row back the last
 day it had before. Both happen in the transaction that saves the replacement,
 and the replaced row's change is recorded in its history.
@@ -177,11 +177,54 @@ def overlapping_rows(
     return clashes
 
 
+def rival_replacements(
+    model: type[Period],
+    *,
+    pk: int | None,
+    notice: Notice,
+    replaces: Period | None,
+    valid_from: datetime.date,
+    valid_until: datetime.date | None,
+) -> list[Period]:
+    """Published rows replacing the same row as this one on overlapping days in overlapping regions.
+
+    Several provinces may each replace one national row in their own regions;
+    two replacements that would both answer for one region on one day may not.
+    """
+    if replaces is None:
+        return []
+    others = model.objects.filter(
+        replaces=replaces, publication=Publication.PUBLISHED, notice__publication=Publication.PUBLISHED
+    )
+    if pk:
+        others = others.exclude(pk=pk)
+    mine = scope_codes(notice)
+    return [
+        other
+        for other in others.select_related("notice").prefetch_related("notice__scope")
+        if periods_overlap(valid_from, valid_until, other.valid_from, other.valid_until)
+        and scopes_overlap(mine, frozenset(province.code for province in other.notice.scope.all()))
+    ]
+
+
+def rival_message(replaced: Period, rows: list[Period]) -> str:
+    return (
+        f"已发布的 {describe(rows)} 也取代 {replaced.notice} {serial_of(replaced)}({replaced}),"
+        "两者在适用日期和地区上重叠:同一条规定在同一天、同一地区只能由一条取代,否则同一地区会有两种答复。"
+        "请调整本条所属通知的适用地区,或本条的施行日期、最后适用日。"
+    )
+
+
 def describe(rows: Iterable[Period]) -> str:
     def period(row: Period) -> str:
         return f"{row.valid_from} 至 {row.valid_until}" if row.valid_until else f"{row.valid_from} 起"
 
-    return "、".join(f"{row.notice} 序号{getattr(row, 'serial', '')}({row},{period(row)})" for row in rows)
+    return "、".join(f"{row.notice} {serial_of(row)}({row},{period(row)})" for row in rows)
+
+
+def serial_of(row: Period) -> str:
+    """序号3 for a rule; a level equivalence has none."""
+    return f"序号{row.serial}" if getattr(row, "serial", None) else "等级比照"
 
 
 def overlap_message(rows: list[Period]) -> str:

@@ -65,6 +65,7 @@ def test_lookup_shape(client):
         "valid_until": None,
         "replaces": None,
         "replaced_by": None,
+        "replaced_in": [],
     }
     assert "直接参加建筑焊工特种作业人员考核" in first["quote"]
     assert second["target"] == "special-equipment-welder"

@@ -201,15 +201,20 @@ def test_the_replacement_takes_over_in_its_region_on_its_first_day(provincial, d
     assert keys(r for r in result.recognitions if r.excluded) == excluded
     assert keys(result.ended) == ended
     for recognition in result.ended:
-        assert recognition.rule.replaced_by == (PROVINCIAL, 1)
+        # Replaced in 江苏 only: nothing replaces it wherever it applies.
+        assert recognition.rule.replaced_by is None and recognition.rule.replaced_in == ((PROVINCIAL, 1),)
     if day >= D(2027, 1, 1):
         everything = {r.rule.key: r for r in result.recognitions + result.ended}
         [scope] = [c for c in everything[(PROVINCIAL, 1)].conditions if c.kind == engine.NOTICE_SCOPE]
         assert scope.text.startswith("仅适用于江苏省")
         assert scope.met is {JIANGSU: True, BEIJING: False, None: None}[region]
-        [elsewhere] = [c for c in everything[(BASE, 1)].conditions if c.kind == engine.REPLACED_IN_REGION]
-        assert elsewhere.text.startswith("不适用于江苏省:江苏省自2027年1月1日起按苏人社发〔2026〕99号序号1办理")
-        assert elsewhere.met is {JIANGSU: False, BEIJING: True, None: None}[region]
+        replaced = [c for c in everything[(BASE, 1)].conditions if c.kind == engine.REPLACED_IN_REGION]
+        if region == BEIJING:
+            assert replaced == []  # 江苏's own row says nothing about 北京
+        else:
+            [elsewhere] = replaced
+            assert elsewhere.text.startswith("不适用于江苏省:江苏省自2027年1月1日起按苏人社发〔2026〕99号序号1办理")
+            assert elsewhere.met is {JIANGSU: False, None: None}[region]
 
 
 @pytest.fixture
@@ -259,7 +264,8 @@ def test_with_no_region_chosen_each_level_says_where_it_holds(client, provincial
     assert "不适用于江苏省" not in in_jiangsu and "中级工(四级)</strong>水平" in in_jiangsu
     assert "初级工(五级)</strong>水平" not in in_jiangsu
     levels = client.get(f"/api/v1/lookup?held={LOW}&on=2027-01-01").json()["levels"]
-    assert [level["replaced_by"] for level in levels] == [{"notice": PROVINCIAL, "held": LOW}, None]
+    assert [level["replaced_by"] for level in levels] == [None, None]  # no region asked about
+    assert [level["replaced_in"] for level in levels] == [[{"notice": PROVINCIAL, "held": LOW, "scope": [JIANGSU]}], []]
 
 
 def test_each_condition_says_what_decided_it_on_cards_routes_and_certificate_pages(client, provincial):
@@ -307,6 +313,7 @@ def comparable(result: engine.LookupResult) -> dict:
     for rule in rules:
         if (rule["notice_number"], rule["serial"]) == (BASE, 1):
             rule["valid_until"] = rule["replaced_by"] = None
+            rule["replaced_in"] = ()
     return data
 
 
@@ -420,7 +427,8 @@ def test_matrix_lists_the_rules_of_the_day_or_all_with_their_notice_and_period(c
     everything = rows("/api/v1/matrix?on=all")
     assert len(everything) == 10
     [replaced] = [r for r in everything if (r["notice"], r["serial"]) == (BASE, 1)]
-    assert replaced["valid_until"] is None and replaced["replaced_by"] == {"notice": PROVINCIAL, "serial": 1}
+    assert replaced["valid_until"] is None and replaced["replaced_by"] is None  # replaced in 江苏 only
+    assert replaced["replaced_in"] == [{"notice": PROVINCIAL, "serial": 1, "scope": [JIANGSU]}]
     [last_day] = [r for r in everything if (r["notice"], r["serial"]) == (PROVINCIAL, 3)]
     assert last_day["valid_until"] == "2026-12-31"  # inclusive: the last day it applies
     page = page_text(client, "/matrix/?on=all")
