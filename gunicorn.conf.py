@@ -73,8 +73,8 @@ def when_ready(server) -> None:
     from django.template.loader import get_template
     from django.urls import get_resolver
 
-    from recognition.caching import release_id
-    from recognition.snapshot import current_rules
+    from recognition.http.conditional import release_id
+    from recognition.rules.snapshot import current_rules
 
     try:
         release_id()

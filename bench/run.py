@@ -245,7 +245,7 @@ def memory_mb(pid: int) -> tuple[float, float]:
 
 
 def bump_data_version(env: dict[str, str]) -> None:
-    code = "from recognition.signals import bump_data_version; bump_data_version()"
+    code = "from recognition.rules.signals import bump_data_version; bump_data_version()"
     subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True)
 
 

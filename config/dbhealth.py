@@ -1,7 +1,7 @@
 """Survive a database restart and a missing SQLite file without a 500.
 
 Public requests start with the data version query, which reconnects once when
-a persistent connection died (recognition.snapshot), so they need no extra
+a persistent connection died (recognition.rules.snapshot), so they need no extra
 round trip. Staff pages (the admin, the preview) run many queries and read the
 session first: for them this checks the persistent connection before the view
 and replaces it when the database restarted meanwhile.

@@ -2,7 +2,7 @@
 
 django-csp 4 rebuilds the Content-Security-Policy header from the settings on
 every response, which costs about a quarter of a page served from the cache
-(recognition.caching). The settings do not change while the process runs, so
+(recognition.http.conditional). The settings do not change while the process runs, so
 this builds each header once. A response with a policy of its own (django-csp's
 decorators) or a request that asked for a nonce goes through the library's
 code unchanged.

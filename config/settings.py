@@ -73,7 +73,7 @@ MIDDLEWARE = [
     # HSTS and the Host check above and before every middleware below, which it
     # does not need again: it keeps the headers they added when it was rendered
     # (CSP and Permissions-Policy included; both are the same for every answer).
-    "recognition.answers.AnswerMiddleware",
+    "recognition.http.answer_store.AnswerMiddleware",
     "config.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -110,7 +110,7 @@ DATABASES = {
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
         # Off: the data version query that starts every public request is the
-        # health check (recognition.snapshot), which saves a round trip each
+        # health check (recognition.rules.snapshot), which saves a round trip each
         # time; staff requests check first (config.dbhealth).
         conn_health_checks=env_flag("DATABASE_CONN_HEALTH_CHECKS", False),
     )
@@ -128,10 +128,10 @@ if CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
-    IMPORT_EXPORT_TMP_STORAGE_CLASS = "recognition.uploads.UploadStorage"
+    IMPORT_EXPORT_TMP_STORAGE_CLASS = "recognition.staff.uploads.UploadStorage"
 # Where an upload waits for 确认导入 without a shared cache. Empty: a folder in the system's temporary folder.
 IMPORT_UPLOAD_DIR = os.environ.get("IMPORT_UPLOAD_DIR", "")
-# Import limits (recognition.uploads): a file over them is refused at once, with a message saying so.
+# Import limits (recognition.staff.uploads): a file over them is refused at once, with a message saying so.
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(2 * 1024 * 1024)))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "2000"))
 # Seconds an import may take before it stops (nothing written), well under gunicorn's GUNICORN_TIMEOUT.
@@ -253,12 +253,12 @@ PUBLIC_CACHE_MAX_AGE = int(os.environ.get("PUBLIC_CACHE_MAX_AGE", "60"))
 # every worker of every server (the admin and docs/deploy.md say so). 0: every
 # request checks. The staff preview always checks.
 RULES_VERSION_CHECK_INTERVAL = float(os.environ.get("RULES_VERSION_CHECK_INTERVAL", "1"))
-# Megabytes of rendered public answers each process keeps (recognition/answers.py); 0: none.
+# Megabytes of rendered public answers each process keeps (recognition/http/answer_store.py); 0: none.
 PUBLIC_PAGE_CACHE_MB = float(os.environ.get("PUBLIC_PAGE_CACHE_MB", "32"))
 # Keep rendered answers in the shared cache too, for every worker of every server.
 PUBLIC_ANSWERS_SHARED = bool(CACHE_URL) and env_flag("PUBLIC_ANSWERS_SHARED", True)
 # Part of every ETag, so a new release never answers 304 for a page the old
-# one rendered. Empty: a hash of the code and templates (see recognition.caching).
+# one rendered. Empty: a hash of the code and templates (see recognition.http.conditional).
 RELEASE_ID = os.environ.get("DJANGO_RELEASE_ID", "")
 
 LOGGING = {

@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
-from recognition import api, preview, views
+from recognition.api import views as api
+from recognition.site import preview, views
 
 admin.site.site_header = "证书互认查询 · 规则管理"
 admin.site.site_title = "证书互认查询管理"
@@ -31,6 +32,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler400 = "recognition.views.bad_request"
-handler404 = "recognition.views.page_not_found"
-handler500 = "recognition.views.server_error"
+handler400 = "recognition.site.views.bad_request"
+handler404 = "recognition.site.views.page_not_found"
+handler500 = "recognition.site.views.server_error"

@@ -7,8 +7,8 @@ class RecognitionConfig(AppConfig):
     verbose_name = _("证书互认规则")
 
     def ready(self) -> None:
-        from recognition import protection, signals, timeline
+        from recognition.rules import delete_guards, replacements, signals
 
         signals.connect()
-        protection.connect()
-        timeline.connect()
+        delete_guards.connect()
+        replacements.connect()

@@ -2,7 +2,7 @@
 
 Everything the site states about a certificate is a row here, so that a new
 notice, certificate or waiver is an admin edit, not code. The rules engine
-(`recognition.engine`) never touches these models: `recognition.snapshot`
+(`recognition.rules.engine`) never touches these models: `recognition.rules.snapshot`
 reads them once into plain data.
 """
 
@@ -285,7 +285,7 @@ class Period(models.Model):
 
     Publishing a replacement ends the replaced row the day before the
     replacement starts; withdrawing or deleting it gives the replaced row back
-    its previous last day (recognition.timeline).
+    its previous last day (recognition.rules.replacements).
     """
 
     valid_from = models.DateField(_("施行日期"), help_text=_("本条开始适用的第一天"))
@@ -528,7 +528,7 @@ class ReferenceFact(models.Model):
 
 
 class DataVersion(models.Model):
-    """One row: bumped by every write to the rules (see recognition.signals)."""
+    """One row: bumped by every write to the rules (see recognition.rules.signals)."""
 
     revision = models.PositiveBigIntegerField(default=0)
     changed_at = models.DateTimeField(default=timezone.now)

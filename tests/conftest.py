@@ -4,7 +4,9 @@ import pytest
 from django.core.cache import caches
 from django.core.management import call_command
 
-from recognition import answers, snapshot, views
+from recognition.http import answer_store
+from recognition.rules import snapshot
+from recognition.site import views
 
 
 @pytest.fixture(scope="session")
@@ -16,7 +18,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 def forget_everything_kept() -> None:
     snapshot.clear_cache()
-    answers.forget()
+    answer_store.forget()
     views.qr_svg.cache_clear()
     for cache in caches.all(initialized_only=True):
         cache.clear()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from recognition import packages
-from recognition.forms import numeral, suggest_anchor
 from recognition.models import Clause, Notice, RecognitionRule
+from recognition.notice_files import packages
+from recognition.staff.forms import numeral, suggest_anchor
 from tests.admin.helpers import change_form_post, errors, new_rule_data
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,9 @@ from urllib.parse import quote
 import pytest
 from django.core.management import call_command
 
-from recognition import query, snapshot
 from recognition.models import DataVersion, RecognitionRule, Step
+from recognition.rules import snapshot
+from recognition.site import query
 from tests.test_engine import ALL as SLUGS
 
 pytestmark = pytest.mark.django_db

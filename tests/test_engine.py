@@ -10,8 +10,8 @@ from itertools import combinations
 
 import pytest
 
-from recognition import engine
 from recognition.models import Issuance
+from recognition.rules import engine
 
 LOW = "low-voltage-electrician"
 HIGH = "high-voltage-electrician"
@@ -140,7 +140,7 @@ def test_a_repeated_certificate_counts_once(book):
 
 
 def test_unknown_certificate_and_region_are_programming_errors(book):
-    # recognition.query refuses them with a message for people; the engine only asserts.
+    # recognition.site.query refuses them with a message for people; the engine only asserts.
     with pytest.raises(AssertionError):
         engine.lookup(book, ["electrician"], on=TODAY)
     with pytest.raises(AssertionError):
@@ -183,7 +183,7 @@ def test_invariants_for_every_combination(book, held):
     ],
 )
 def test_building_welder_region_condition_is_decided_once_a_province_is_chosen(status, met, excluded):
-    from recognition.snapshot import current_rules
+    from recognition.rules.snapshot import current_rules
 
     Issuance.objects.filter(province__code="44", certificate__slug=B_WELD).update(status=status)
     Issuance.objects.first().save()  # .update() sends no signal: bump the version as the admin would

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from recognition import roles
+from recognition.staff import roles
 
 MIGRATIONS = Path(settings.BASE_DIR) / "recognition" / "migrations"
 FROZEN = importlib.import_module("recognition.migrations.0002_staff_groups")
@@ -51,14 +51,14 @@ def test_after_every_migration_the_groups_have_exactly_the_roles_permissions():
 def test_migrate_on_a_fresh_database_works_after_a_model_is_added_to_the_roles(tmp_path):
     """`migrate` from nothing, in a separate process, with a model the migrations have never heard of in the roles.
 
-    Before 0002 was frozen it read recognition.roles, and such a model made it
+    Before 0002 was frozen it read recognition.staff.roles, and such a model made it
     fail ("permissions missing for the 规则编辑 group").
     """
     database = tmp_path / "fresh.sqlite3"
     script = (
         "import django, sys\n"
         "django.setup()\n"
-        "from recognition import roles\n"
+        "from recognition.staff import roles\n"
         "roles.EDITED_MODELS = roles.EDITED_MODELS + ('modeladdedlater',)\n"
         "from django.core.management import call_command\n"
         "call_command('migrate', verbosity=0)\n"

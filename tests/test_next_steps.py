@@ -5,8 +5,9 @@ import re
 import pytest
 from django.contrib.auth.models import Group
 
-from recognition import engine, guide, snapshot
 from recognition.models import Department, Issuance, NextStep, Province
+from recognition.rules import engine, snapshot
+from recognition.site import guide
 
 pytestmark = pytest.mark.django_db
 

@@ -23,7 +23,6 @@ import reversion
 from django.db import transaction
 from reversion.models import Version
 
-from recognition import engine, snapshot
 from recognition.models import (
     Certificate,
     Clause,
@@ -37,6 +36,8 @@ from recognition.models import (
     SkillLevel,
     Step,
 )
+from recognition.rules import engine, snapshot
+from recognition.rules.book import NOTICE_SCOPE, REPLACED_IN_REGION
 from tests.test_engine import ALL, B_ELEC, B_WELD, LOW, SPECIAL
 
 pytestmark = pytest.mark.django_db
@@ -205,10 +206,10 @@ def test_the_replacement_takes_over_in_its_region_on_its_first_day(provincial, d
         assert recognition.rule.replaced_by is None and recognition.rule.replaced_in == ((PROVINCIAL, 1),)
     if day >= D(2027, 1, 1):
         everything = {r.rule.key: r for r in result.recognitions + result.ended}
-        [scope] = [c for c in everything[(PROVINCIAL, 1)].conditions if c.kind == engine.NOTICE_SCOPE]
+        [scope] = [c for c in everything[(PROVINCIAL, 1)].conditions if c.kind == NOTICE_SCOPE]
         assert scope.text.startswith("仅适用于江苏省")
         assert scope.met is {JIANGSU: True, BEIJING: False, None: None}[region]
-        replaced = [c for c in everything[(BASE, 1)].conditions if c.kind == engine.REPLACED_IN_REGION]
+        replaced = [c for c in everything[(BASE, 1)].conditions if c.kind == REPLACED_IN_REGION]
         if region == BEIJING:
             assert replaced == []  # 江苏's own row says nothing about 北京
         else:

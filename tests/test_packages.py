@@ -12,8 +12,6 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from reversion.models import Version
 
-from recognition import packages
-from recognition.forms import level_problems, rule_problems
 from recognition.models import (
     Certificate,
     DataVersion,
@@ -22,6 +20,8 @@ from recognition.models import (
     Publication,
     RecognitionRule,
 )
+from recognition.notice_files import packages
+from recognition.rules.checks import level_problems, rule_problems
 
 pytestmark = pytest.mark.django_db
 
@@ -268,27 +268,12 @@ def test_shared_checks_refuse_a_clause_of_another_notice():
     packages.load(provincial())
     rule = rule_of(NUMBER_JS, 3)
     other_clause = Notice.objects.get(number=NUMBER_1).clauses.get(anchor="s1-1")
-    problems = rule_problems(
-        pk=rule.pk,
-        notice=rule.notice,
-        serial=rule.serial,
-        held=rule.held,
-        target=rule.target,
-        publication=rule.publication,
-        waived=rule.waived.all(),
-        remaining=rule.remaining.all(),
-        clause=other_clause,
-    )
+    rule.clause = other_clause
+    problems = rule_problems(rule, rule.waived.all(), rule.remaining.all())
     assert NUMBER_1 in problems["clause"][0] and "只能选本通知自己的条款" in problems["clause"][0]
     level = LevelEquivalence.objects.get(notice__number=NUMBER_JS)
-    problems = level_problems(
-        pk=level.pk,
-        notice=level.notice,
-        certificate=level.certificate,
-        occupation=level.occupation,
-        publication=level.publication,
-        clause=other_clause,
-    )
+    level.clause = other_clause
+    problems = level_problems(level)
     assert "clause" in problems
 
 
@@ -321,7 +306,7 @@ def test_dump_of_an_unknown_number_says_which_exist():
         run("dump_notice", "没有〔2026〕1号")
 
 
-# Replacements over time (recognition.timeline).
+# Replacements over time (recognition.rules.replacements).
 
 
 def test_withdrawing_the_replacement_restores_the_replaced_rule():
@@ -492,7 +477,7 @@ def test_load_notice_without_a_file_keeps_staff_edits_unless_forced():
 def test_the_rule_import_refuses_an_overlap_too():
     import tablib
 
-    from recognition.resources import COLUMNS, RecognitionRuleResource
+    from recognition.staff.resources import COLUMNS, RecognitionRuleResource
 
     data = provincial()
     del data["rules"][0]["replaces"]

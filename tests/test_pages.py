@@ -10,8 +10,8 @@ import pytest
 from django.conf import settings
 from django.test import RequestFactory
 
-from recognition import views
 from recognition.models import Certificate, Issuance
+from recognition.site import views
 from tests.test_engine import ALL, ALL_COMBINATIONS, NOTICE_ROWS, PAIRS_WITH_A_ROW
 
 pytestmark = pytest.mark.django_db

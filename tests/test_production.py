@@ -18,8 +18,9 @@ from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
-from recognition import answers, caching, snapshot
+from recognition.http import answer_store, conditional
 from recognition.models import DataVersion, Notice, Publication, RecognitionRule
+from recognition.rules import snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 THREE = "held=building-electrician&held=building-welder&held=fusion-welding-cutting"
@@ -86,7 +87,7 @@ def test_a_conditional_request_gets_304_without_rendering(client, url, django_as
 def test_a_conditional_request_for_an_answer_not_kept_gets_304_too(client, url, settings):
     """Another worker rendered it: this one answers 304 from the ETag alone."""
     etag = client.get(url)["ETag"]
-    answers.forget()
+    answer_store.forget()
     response = client.get(url, headers={"If-None-Match": etag})
     assert response.status_code == 304
     assert response["ETag"] == etag
@@ -272,7 +273,7 @@ def test_a_shared_cache_serves_an_answer_another_worker_rendered(client, setting
     settings.PUBLIC_ANSWERS_SHARED = True
     url = "/?held=building-welder&region=31"
     first = client.get(url)
-    answers.forget()  # as if this were another worker: only the shared cache holds the answer
+    answer_store.forget()  # as if this were another worker: only the shared cache holds the answer
     again = client.get(url)
     assert not again.templates
     assert again.content == first.content
@@ -281,12 +282,12 @@ def test_a_shared_cache_serves_an_answer_another_worker_rendered(client, setting
 def test_answers_that_depend_on_the_visitor_are_never_kept():
     calls = []
 
-    @caching.public_cache
+    @conditional.public_cache
     def personal(request, book):
         calls.append(1)
         return HttpResponse(f"hello {request.session.get('name', '')}")
 
-    @caching.public_cache
+    @conditional.public_cache
     def with_cookie(request, book):
         calls.append(1)
         response = HttpResponse("ok")
@@ -305,46 +306,46 @@ def test_answers_that_depend_on_the_visitor_are_never_kept():
 
 def test_the_kept_answers_are_bounded_in_bytes(client, settings):
     client.get("/api/v1/lookup?held=building-welder&region=11")
-    size = answers.store.size  # one answer: its body and the headers kept with it
+    size = answer_store.store.size  # one answer: its body and the headers kept with it
     assert size > 0
-    answers.forget()
+    answer_store.forget()
     settings.PUBLIC_PAGE_CACHE_MB = 3.5 * size / 1024 / 1024
     for code in ["11", "12", "13", "14", "15"]:
         client.get(f"/api/v1/lookup?held=building-welder&region={code}")
-    assert len(answers.store) == 3
-    assert answers.store.size <= answers.limit_bytes()
+    assert len(answer_store.store) == 3
+    assert answer_store.store.size <= answer_store.limit_bytes()
 
 
 def test_the_host_headers_port_does_not_multiply_the_kept_answers(client):
     pages = [client.get("/?held=building-welder", headers={"Host": f"testserver:{port}"}) for port in (8001, 8002)]
     assert pages[0].content == pages[1].content  # the printed address is the server's, not the client's port
     assert "http://testserver/?held=building-welder" in pages[0].content.decode()
-    assert len(answers.store) == 1
+    assert len(answer_store.store) == 1
 
 
 def test_none_kept_when_the_budget_is_zero(client, settings):
     settings.PUBLIC_PAGE_CACHE_MB = 0
     client.get("/?held=building-welder")
     assert client.get("/?held=building-welder").templates
-    assert len(answers.store) == 0
+    assert len(answer_store.store) == 0
 
 
 def test_a_new_release_never_gets_a_304_for_the_old_ones_pages(client, settings, monkeypatch):
     old = client.get("/api/v1/matrix")["ETag"]
-    monkeypatch.setattr(caching, "release_id", lambda: "next-release")
+    monkeypatch.setattr(conditional, "release_id", lambda: "next-release")
     response = client.get("/api/v1/matrix", headers={"If-None-Match": old})
     assert response.status_code == 200
     assert response["ETag"] != old
 
 
 def test_the_release_id_is_the_same_on_every_server_running_the_same_code():
-    code = "import django; django.setup(); from recognition.caching import release_id; print(release_id())"
+    code = "import django; django.setup(); from recognition.http.conditional import release_id; print(release_id())"
     ids = {
         subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
         for _ in range(2)
     }
     assert len(ids) == 1
-    assert ids == {caching.release_id() + "\n"}
+    assert ids == {conditional.release_id() + "\n"}
 
 
 # -- The rules snapshot --------------------------------------------------------------------------------------
@@ -511,7 +512,7 @@ def test_nothing_is_kept_on_an_app_servers_disk():
     assert with_env(CACHE_URL="") == [
         "django.contrib.sessions.backends.db",
         "django.core.cache.backends.locmem.LocMemCache",
-        "recognition.uploads.UploadStorage",
+        "recognition.staff.uploads.UploadStorage",
     ]
     assert with_env(CACHE_URL="redis://cache.internal:6379/0") == [
         "django.contrib.sessions.backends.cached_db",

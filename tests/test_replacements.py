@@ -14,8 +14,10 @@ import json
 
 import pytest
 
-from recognition import engine, packages, snapshot
 from recognition.models import LevelEquivalence, Notice, Province, Publication, RecognitionRule
+from recognition.notice_files import packages
+from recognition.rules import engine, snapshot
+from recognition.rules.book import REPLACED_IN_REGION, RuleBook
 from tests.test_engine import B_ELEC, LOW
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +96,7 @@ def applying(result: engine.LookupResult) -> list[tuple[str, int]]:
     return [r.rule.key for r in result.recognitions if r.rule.target == B_ELEC and not r.excluded]
 
 
-def assert_each_region_answers_for_itself(book: engine.RuleBook, codes: list[str], day: datetime.date) -> None:
+def assert_each_region_answers_for_itself(book: RuleBook, codes: list[str], day: datetime.date) -> None:
     started = [code for index, code in enumerate(codes) if start(index) <= day]
     for code in all_codes():
         result = engine.lookup(book, [LOW], code, on=day)
@@ -110,7 +112,7 @@ def assert_each_region_answers_for_itself(book: engine.RuleBook, codes: list[str
     # With no region chosen: 1号's row, with every province that has replaced it so far named in one condition.
     result = engine.lookup(book, [LOW], on=day)
     [national] = [r for r in result.recognitions if r.rule.key == (BASE, 1)]
-    replaced = [c for c in national.conditions if c.kind == engine.REPLACED_IN_REGION]
+    replaced = [c for c in national.conditions if c.kind == REPLACED_IN_REGION]
     if not started:
         assert replaced == []
         return
@@ -197,7 +199,7 @@ def test_a_second_replacement_of_one_row_in_the_same_region_is_refused_by_a_pack
 def test_the_admin_form_the_publish_action_and_the_import_refuse_a_second_replacement(admin_client):
     import tablib
 
-    from recognition.resources import COLUMNS, RecognitionRuleResource
+    from recognition.staff.resources import COLUMNS, RecognitionRuleResource
     from tests.admin.helpers import errors, rule_data
 
     [code] = load_provinces(1)

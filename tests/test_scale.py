@@ -28,8 +28,8 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection, connections
 
-from recognition import snapshot
 from recognition.models import RecognitionRule
+from recognition.rules import snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 ON_POSTGRES = connection.vendor == "postgresql"

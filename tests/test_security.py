@@ -165,7 +165,7 @@ def test_every_public_page_sends_the_security_headers(client, url):
 @pytest.mark.django_db
 @pytest.mark.parametrize("htmx", [False, True])
 def test_an_answer_served_again_from_the_kept_answers_sends_every_header_the_first_did(client, htmx):
-    """A kept answer skips sessions, CSRF, auth, messages and axes (recognition.answers), not the headers."""
+    """A kept answer skips sessions, CSRF, auth, messages and axes (recognition.http.answer_store), not the headers."""
     url = "/?held=fusion-welding-cutting&region=44"
     headers = {"HX-Request": "true"} if htmx else {}
     first = client.get(url, headers=headers, secure=True)

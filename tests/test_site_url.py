@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
-from recognition import caching
+from recognition.http import answer_store
 
 pytestmark = pytest.mark.django_db
 
@@ -20,10 +20,10 @@ PAGE = "/?held=building-welder"
 
 @pytest.fixture(autouse=True)
 def nothing_rendered_before():
-    """Each process keeps rendered pages (recognition.caching); these tests change settings between requests."""
-    caching.forget_rendered()
+    """Each process keeps rendered pages (http.answer_store); these tests change settings between requests."""
+    answer_store.forget()
     yield
-    caching.forget_rendered()
+    answer_store.forget()
 
 
 def test_a_port_in_the_host_header_is_not_printed(client):

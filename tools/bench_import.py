@@ -56,7 +56,7 @@ def main() -> None:
     from django.test.utils import override_settings
 
     from recognition.models import Certificate, RecognitionRule
-    from recognition.resources import COLUMNS, RecognitionRuleResource
+    from recognition.staff.resources import COLUMNS, RecognitionRuleResource
 
     call_command("migrate", verbosity=0)
     call_command("load_notice", verbosity=0)

@@ -1,7 +1,7 @@
 from django import template
 
-from recognition import guide
-from recognition.engine import RuleInfo
+from recognition.rules.book import RuleInfo
+from recognition.site import guide
 
 register = template.Library()
 

@@ -17,7 +17,7 @@ from recognition.models import (
     RecognitionRule,
     Step,
 )
-from recognition.resources import RecognitionRuleResource
+from recognition.staff.resources import RecognitionRuleResource
 
 RULES = "/admin/recognition/recognitionrule/"
 CSV_FORMAT, XLSX_FORMAT = "0", "1"

@@ -10,7 +10,7 @@ import pytest
 import tablib
 from reversion.models import Version
 
-from recognition.resources import COLUMNS, RecognitionRuleResource
+from recognition.staff.resources import COLUMNS, RecognitionRuleResource
 from tests.admin.helpers import (
     CSV_FORMAT,
     RULES,

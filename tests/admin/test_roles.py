@@ -7,7 +7,6 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
 
-from recognition import roles, snapshot
 from recognition.admin import RecognitionRuleAdmin
 from recognition.models import (
     Certificate,
@@ -15,6 +14,8 @@ from recognition.models import (
     Publication,
     RecognitionRule,
 )
+from recognition.rules import snapshot
+from recognition.staff import roles
 from tests.admin.helpers import (
     CSV_FORMAT,
     RULES,

@@ -11,7 +11,7 @@ import pytest
 import tablib
 from django.core.management import call_command
 
-from recognition.resources import COLUMNS
+from recognition.staff.resources import COLUMNS
 from tests.admin.helpers import CSV_FORMAT, RULES, XLSX_FORMAT, confirm, export_dataset, rule_at, upload
 
 pytestmark = pytest.mark.django_db

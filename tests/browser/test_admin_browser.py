@@ -5,9 +5,9 @@ import tablib
 from django.contrib.auth.models import Group, Permission, User
 from playwright.sync_api import expect
 
-from recognition import roles
 from recognition.models import RecognitionRule, Step
-from recognition.resources import COLUMNS, RecognitionRuleResource
+from recognition.staff import roles
+from recognition.staff.resources import COLUMNS, RecognitionRuleResource
 
 PASSWORD = "Ein-langes-Passwort-2026"
 

@@ -98,7 +98,7 @@ def test_the_rule_list_with_two_notices_fits_1366_pixels(site, browser, editor_g
     import json
     from pathlib import Path
 
-    from recognition import packages
+    from recognition.notice_files import packages
 
     packages.load(json.loads((Path(__file__).parent.parent / "data" / "provincial-notice.json").read_text()))
     editor = User.objects.create_user("bianji", password=PASSWORD, is_staff=True)

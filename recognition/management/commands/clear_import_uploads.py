@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from recognition.uploads import ABANDONED_AFTER, remove_abandoned, upload_dir
+from recognition.staff.uploads import ABANDONED_AFTER, remove_abandoned, upload_dir
 
 
 class Command(BaseCommand):

@@ -2,8 +2,8 @@
 
 from django.core.management import BaseCommand, CommandError
 
-from recognition import packages
 from recognition.models import Notice
+from recognition.notice_files import packages
 
 
 class Command(BaseCommand):

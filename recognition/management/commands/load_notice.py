@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.management import BaseCommand, CommandError, call_command
 from django.db import transaction
 
-from recognition import packages
 from recognition.models import Notice
+from recognition.notice_files import packages
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 

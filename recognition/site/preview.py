@@ -23,9 +23,9 @@ from django.urls import path
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from recognition import views
-from recognition.snapshot import current_rules
-from recognition.views import render_home
+from recognition.rules.snapshot import current_rules
+from recognition.site import views
+from recognition.site.views import render_home
 
 
 def private(response: HttpResponse) -> HttpResponse:

@@ -8,10 +8,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from recognition import engine, presenters
-from recognition.caching import public_cache
-from recognition.engine import LevelInfo, LookupResult, NoticeInfo, RuleBook, RuleInfo
-from recognition.query import QueryError, parse_held, parse_on, parse_region, parse_target, query_params, today
+from recognition.http.conditional import public_cache
+from recognition.rules import engine
+from recognition.rules.book import NOTICE_STATUS_NAMES, LevelInfo, NoticeInfo, RuleBook, RuleInfo
+from recognition.rules.engine import LookupResult
+from recognition.site import presenters
+from recognition.site.query import QueryError, parse_held, parse_on, parse_region, parse_target, query_params, today
 
 
 def notice_json(book: RuleBook, notice: NoticeInfo | None, on: date | None = None) -> dict | None:
@@ -31,7 +33,7 @@ def notice_json(book: RuleBook, notice: NoticeInfo | None, on: date | None = Non
         "scope": list(notice.scope),
         "replaces": notice.replaces,
         "status": status,
-        "legal_status": engine.NOTICE_STATUS_NAMES[status],
+        "legal_status": NOTICE_STATUS_NAMES[status],
         "status_note": notice.status_note,
         "url": presenters.notice_url(book, notice.number),
     }

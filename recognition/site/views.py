@@ -28,10 +28,13 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from recognition import engine, guide, presenters
-from recognition.caching import canonical_url, public_cache
+from recognition.http.conditional import canonical_url, public_cache
 from recognition.models import Notice
-from recognition.query import (
+from recognition.rules import engine
+from recognition.rules.book import RuleBook
+from recognition.rules.snapshot import current_rules
+from recognition.site import guide, presenters
+from recognition.site.query import (
     QueryError,
     parse_held,
     parse_on,
@@ -41,7 +44,6 @@ from recognition.query import (
     query_params,
     today,
 )
-from recognition.snapshot import current_rules
 from recognition.spreadsheets import neutralise
 
 
@@ -94,11 +96,11 @@ def short_address(request: HttpRequest) -> HttpResponseRedirect | None:
 
 @require_safe
 @public_cache(htmx=True)
-def home(request: HttpRequest, book: engine.RuleBook) -> HttpResponse:
+def home(request: HttpRequest, book: RuleBook) -> HttpResponse:
     return short_address(request) or render_home(request, book)
 
 
-def render_home(request: HttpRequest, book: engine.RuleBook, preview: bool = False) -> HttpResponse:
+def render_home(request: HttpRequest, book: RuleBook, preview: bool = False) -> HttpResponse:
     """The picker and, when something is ticked, the results. `preview`: staff see drafts too."""
     try:
         params = query_params(request)
@@ -127,7 +129,7 @@ def render_home(request: HttpRequest, book: engine.RuleBook, preview: bool = Fal
 
 @require_safe
 @public_cache(htmx=True)
-def routes(request: HttpRequest, book: engine.RuleBook) -> HttpResponse:
+def routes(request: HttpRequest, book: RuleBook) -> HttpResponse:
     if redirect := short_address(request):
         return redirect
     try:
@@ -158,7 +160,7 @@ def routes(request: HttpRequest, book: engine.RuleBook) -> HttpResponse:
 
 @require_safe
 @public_cache
-def matrix(request: HttpRequest, book: engine.RuleBook) -> HttpResponse:
+def matrix(request: HttpRequest, book: RuleBook) -> HttpResponse:
     try:
         on = parse_on(query_params(request), allow_all=True)
     except QueryError as error:
@@ -175,7 +177,7 @@ def matrix(request: HttpRequest, book: engine.RuleBook) -> HttpResponse:
 
 @require_safe
 @public_cache
-def matrix_csv(request: HttpRequest, book: engine.RuleBook) -> HttpResponse:
+def matrix_csv(request: HttpRequest, book: RuleBook) -> HttpResponse:
     try:
         on = parse_on(query_params(request), allow_all=True)
     except QueryError as error:
@@ -193,7 +195,7 @@ def matrix_csv(request: HttpRequest, book: engine.RuleBook) -> HttpResponse:
 
 @require_safe
 @public_cache
-def notices(request: HttpRequest, book: engine.RuleBook) -> HttpResponse:
+def notices(request: HttpRequest, book: RuleBook) -> HttpResponse:
     try:
         on = parse_on(query_params(request))
     except QueryError as error:
@@ -204,7 +206,7 @@ def notices(request: HttpRequest, book: engine.RuleBook) -> HttpResponse:
 
 @require_safe
 @public_cache
-def notice_detail(request: HttpRequest, book: engine.RuleBook, slug: str) -> HttpResponse:
+def notice_detail(request: HttpRequest, book: RuleBook, slug: str) -> HttpResponse:
     notice = book.notice_by_slug(slug)
     if notice is None:
         raise Http404("没有这份通知")
@@ -235,7 +237,7 @@ def old_notice(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @public_cache
-def certificates(request: HttpRequest, book: engine.RuleBook) -> HttpResponse:
+def certificates(request: HttpRequest, book: RuleBook) -> HttpResponse:
     """Every certificate, or those whose name or everyday name (电工证, 焊工证 …) matches `q`."""
     try:
         params = query_params(request)
@@ -257,7 +259,7 @@ def certificates(request: HttpRequest, book: engine.RuleBook) -> HttpResponse:
 
 @require_safe
 @public_cache
-def certificate(request: HttpRequest, book: engine.RuleBook, slug: str) -> HttpResponse:
+def certificate(request: HttpRequest, book: RuleBook, slug: str) -> HttpResponse:
     if slug not in book.certificates:
         raise Http404("没有这种证书")
     try:

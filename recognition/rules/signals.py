@@ -10,7 +10,8 @@ from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
-from recognition import models, snapshot
+from recognition import models
+from recognition.rules import snapshot
 
 VERSIONED_MODELS = (
     models.Notice,

@@ -3,7 +3,7 @@
 One row per rule, identified by 通知文号 + 附件序号. Certificates are written as
 their slug (a name or short name is accepted on import); steps by name,
 separated by 、, looked up among the target certificate's own steps. Every row
-goes through `recognition.forms.problems_of_rule` and the model's `full_clean`,
+goes through `recognition.rules.checks.rule_problems` and the model's `full_clean`,
 as the admin form does; an import runs in one transaction and writes nothing
 if any row is refused. Unchanged rows are skipped, so exporting and importing
 the file back changes nothing (not even the data version).
@@ -24,8 +24,8 @@ from django.utils.safestring import mark_safe
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 
-from recognition.forms import problems_of_rule
 from recognition.models import Certificate, Clause, Department, Notice, Publication, RecognitionRule, Step
+from recognition.rules.checks import rule_problems
 from recognition.spreadsheets import neutralise, restore
 
 STEP_SEPARATORS = re.compile(r"[、,,;;\n]+")
@@ -378,7 +378,7 @@ class RecognitionRuleResource(resources.ModelResource):
             if name not in steps:
                 steps[name] = list(getattr(instance, name).all()) if instance.pk else []
 
-        problems = problems_of_rule(instance, steps["waived"], steps["remaining"])
+        problems = rule_problems(instance, steps["waived"], steps["remaining"])
         for name, messages in problems.items():
             if name not in errors:
                 errors[name] = messages

@@ -13,31 +13,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from recognition import engine
-from recognition.engine import CertificateInfo, RuleBook, RuleInfo
-from recognition.presenters import STATED, Citation, ConditionView, cite, condition_view
-
-
-@dataclass(frozen=True)
-class Channel:
-    """One NextStep row, as plain data."""
-
-    department: str
-    region: str | None
-    office_name: str = ""
-    address: str = ""
-    opening_hours: str = ""
-    phone: str = ""
-    online_name: str = ""
-    online_url: str = ""
-    what_to_bring: str = ""
-    verify_text: str = ""
-    verify_url: str = ""
-    source: str = ""
-
-    @property
-    def is_office(self) -> bool:
-        return bool(self.office_name or self.address)
+from recognition.rules import engine
+from recognition.rules.book import (
+    NOTICE_SCOPE,
+    TARGET_ISSUED_IN_REGION,
+    CertificateInfo,
+    Channel,
+    ProvinceInfo,
+    RuleBook,
+    RuleInfo,
+)
+from recognition.site.presenters import STATED, Citation, ConditionView, cite, condition_view
 
 
 @dataclass(frozen=True)
@@ -45,7 +31,7 @@ class DepartmentSteps:
     """What to do next at one department, in one region (or none chosen)."""
 
     department: str
-    region: engine.ProvinceInfo | None
+    region: ProvinceInfo | None
     local: tuple[Channel, ...]
     national: tuple[Channel, ...]
 
@@ -109,7 +95,7 @@ class Card:
 
 
 def channels(book: RuleBook) -> tuple[Channel, ...]:
-    """Every public NextStep (recognition.snapshot reads them into the rule book)."""
+    """Every public NextStep (recognition.rules.snapshot reads them into the rule book)."""
     return book.next_steps
 
 
@@ -200,7 +186,7 @@ def build_cards(book: RuleBook, result: engine.LookupResult) -> list[Card]:
         best = outcomes[0]
         excluded = best.excluded
         out_of_scope = any(
-            c.kind == engine.NOTICE_SCOPE and c.met is False
+            c.kind == NOTICE_SCOPE and c.met is False
             for r in result.recognitions_for(target_slug)
             if r.rule is best.rule
             for c in r.conditions
@@ -257,7 +243,7 @@ def describe(book: RuleBook, result: engine.LookupResult) -> Guide:
         for condition in recognition.conditions:
             if condition.kind == STATED:
                 continue
-            if condition.kind == engine.TARGET_ISSUED_IN_REGION:
+            if condition.kind == TARGET_ISSUED_IN_REGION:
                 target = book.certificates[recognition.rule.target]
                 reason = f"判断{target.short_name}在该地区是否颁发(此项减免的条件)"
             else:  # any other condition the engine decides by region, e.g. a provincial notice's scope

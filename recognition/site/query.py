@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 
-from recognition.engine import RuleBook
+from recognition.rules.book import RuleBook
 
 # Far below gunicorn's 4094-byte request line, far above any real query
 # (six slugs and a region come to about 200 characters).

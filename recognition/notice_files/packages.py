@@ -10,7 +10,7 @@ certificates already in the database by slug, name or code.
 - `dump(notice)` writes a notice in that same canonical form.
 - `load(data, replace=...)` writes a package in one transaction: unchanged
   packages write nothing; a changed one needs `replace`; every row goes
-  through the checks the admin makes (`recognition.forms`), and if any row is
+  through the checks the admin makes (`recognition.staff.forms`), and if any row is
   refused nothing is written.
 
 Plain functions; the management commands and the admin import are thin
@@ -28,7 +28,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, ProtectedError, Q
 
-from recognition import forms, history
+from recognition import history
 from recognition.models import (
     Certificate,
     Clause,
@@ -44,6 +44,7 @@ from recognition.models import (
     Step,
     suggest_notice_slug,
 )
+from recognition.rules import checks
 
 FORMAT = 1
 # 1号 is about 26 KB. The admin's confirmation posts the file back as a form field (percent-encoded, up to
@@ -799,7 +800,7 @@ def _write(package: dict) -> list:
         target_steps = {step.name: step for step in rule.target.steps.all()}
         waived = [target_steps[name] for name in item["waived"] if name in target_steps]
         remaining = [target_steps[name] for name in item["remaining"] if name in target_steps]
-        found = forms.problems_of_rule(rule, waived, remaining)
+        found = checks.rule_problems(rule, waived, remaining)
         problems.add_all(where, found)
         if not writer.check(rule, where, exclude=["waived", "remaining"], validate_constraints=False) or found:
             continue
@@ -826,7 +827,7 @@ def _write(package: dict) -> list:
         if cert is None or level.clause is None:
             problems.add(where, "证书或依据条款未能写入,见上。")
             continue
-        found = forms.problems_of_level(level)
+        found = checks.level_problems(level)
         problems.add_all(where, found)
         if not writer.check(level, where, validate_constraints=False) or found:
             continue

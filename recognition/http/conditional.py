@@ -9,7 +9,7 @@ the day), whether HTMX asked for a fragment, and the code that renders it.
 The ETag is built from exactly those, before the view runs, so a 304 costs at
 most one cheap query (the data version, when it is due) and no rendering.
 
-The decorator marks its answers `public_answer`: recognition.answers keeps
+The decorator marks its answers `public_answer`: recognition.http.answer_store keeps
 them, keyed the same way, and serves them again without rendering and before
 the middleware a public answer does not need. An answer that touched the
 session or the CSRF token, set a cookie or varies on anything else is never kept.
@@ -28,7 +28,7 @@ from django.http.request import split_domain_port
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 
-from recognition import snapshot
+from recognition.rules import snapshot
 
 HTMX_HEADERS = ("HX-Request", "HX-History-Restore-Request")
 
@@ -82,13 +82,6 @@ def etag_for(request: HttpRequest, version: str, htmx: bool) -> str:
     return f'"{version}.{timezone.localdate():%Y%m%d}.{digest}"'
 
 
-def forget_rendered() -> None:
-    """Forget the answers this process kept (see recognition.answers)."""
-    from recognition import answers
-
-    answers.forget()
-
-
 def public_cache(view: View | None = None, *, htmx: bool = False) -> View | Callable[[View], View]:
     """Let shared caches keep the view's answers; answer If-None-Match with 304.
 
@@ -109,7 +102,7 @@ def public_cache(view: View | None = None, *, htmx: bool = False) -> View | Call
             response = get_conditional_response(request, etag=etag)
             if response is None:
                 response = view(request, book, *args, **kwargs)
-                response.public_answer = True  # recognition.answers may keep it
+                response.public_answer = True  # recognition.http.answer_store may keep it
             if response.status_code in (200, 304):
                 response["ETag"] = etag
                 response["Cache-Control"] = f"public, max-age={settings.PUBLIC_CACHE_MAX_AGE}"

@@ -1,7 +1,7 @@
 """Answers already rendered, served before the middleware they do not need.
 
 A public page or API answer is a function of the data version, the day, the
-address, the HTMX headers and the release (see recognition.caching), and the
+address, the HTMX headers and the release (see recognition.http.conditional), and the
 same for every visitor: it reads no session, sets no cookie, carries no CSRF
 token. So once rendered it is kept, as it left the inner middleware, and the
 next request for it is answered by `AnswerMiddleware`, which sits right after
@@ -33,12 +33,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 
-from recognition import caching, snapshot
+from recognition.http import conditional
+from recognition.rules import snapshot
 
 # Headers a 304 repeats from the answer (as Django's ConditionalGetMiddleware does).
 NOT_MODIFIED_HEADERS = ("Cache-Control", "Content-Location", "Date", "ETag", "Expires", "Last-Modified", "Vary")
 # The only Vary an answer kept here may carry: the key holds the HTMX headers.
-KEYED_VARY = {name.lower() for name in caching.HTMX_HEADERS}
+KEYED_VARY = {name.lower() for name in conditional.HTMX_HEADERS}
 SHARED_PREFIX = "answer:"
 SHARED_TIMEOUT = 24 * 3600  # the key holds the release, version and day: never stale, only unused
 # Never public answers: no version check, no lookup.
@@ -122,13 +123,13 @@ def shared_cache():
 
 
 def answer_key(request: HttpRequest) -> tuple:
-    """What an answer depends on besides the data version, the day and the release (see recognition.caching):
-    the address as the page prints it (caching.canonical_url: never the Host header's port, so a client
+    """What an answer depends on besides the data version, the day and the release (see recognition.http.conditional):
+    the address as the page prints it (conditional.canonical_url: never the Host header's port, so a client
     cannot fill the store with port variants) and the HTMX headers. The Host is checked here (an unknown
     one is refused with 400, as CommonMiddleware would)."""
     host = request.get_host()
     meta = request.META
-    # What caching.canonical_url builds the address from, without building it: this runs on every request.
+    # What conditional.canonical_url builds the address from, without building it: this runs on every request.
     # The Host without its port ("[::1]" keeps its colons); its case may differ: that only keeps a copy more.
     name = host if host.endswith("]") else host.rsplit(":", 1)[0]
     site = settings.SITE_URL or (request.scheme, name, meta.get("SERVER_PORT", ""))
@@ -202,7 +203,7 @@ class AnswerMiddleware:
         except DatabaseError:
             # Rendered by the view instead, whose failure config.dbhealth answers with a 503 page.
             return self.get_response(request)
-        generation = (caching.release_id(), book.version, timezone.localdate())
+        generation = (conditional.release_id(), book.version, timezone.localdate())
         entry = store.get(generation, key)
         shared = shared_cache()
         if entry is None and shared is not None:
@@ -211,7 +212,7 @@ class AnswerMiddleware:
                 store.put(generation, key, entry, limit)
         if entry is not None:
             return replay(request, entry)
-        request.rules = book  # the view answers from the very rules the key names (recognition.caching)
+        request.rules = book  # the view answers from the very rules the key names (recognition.http.conditional)
         response = self.get_response(request)
         if cacheable(request, response):
             entry = (response.status_code, tuple(response.items()), response.content)

@@ -22,8 +22,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from recognition import models
-from recognition.engine import (
+from recognition.rules.book import (
     CertificateInfo,
+    Channel,
     ClauseInfo,
     ConditionInfo,
     FactInfo,
@@ -35,7 +36,6 @@ from recognition.engine import (
     SkillLevelInfo,
     StepInfo,
 )
-from recognition.guide import Channel
 
 PUBLISHED = models.Publication.PUBLISHED
 ISSUANCE = {
@@ -123,7 +123,7 @@ def clear_cache() -> None:
 def check_again() -> None:
     """Ask the database for the data version at the next request, whatever the interval.
 
-    Called when this process writes to the rules (recognition.signals), so the
+    Called when this process writes to the rules (recognition.rules.signals), so the
     worker that published a change answers with it at once; the others see it
     within RULES_VERSION_CHECK_INTERVAL.
     """

@@ -12,8 +12,23 @@ from datetime import date
 
 from django.urls import reverse
 
-from recognition import engine
-from recognition.engine import CertificateInfo, LevelInfo, NoticeInfo, RuleBook, RuleInfo, SkillLevelInfo
+from recognition.rules import engine
+from recognition.rules.book import (
+    ENDED,
+    IN_FORCE,
+    NOT_YET,
+    NOTICE_PERIOD,
+    NOTICE_STATUS_NAMES,
+    REPLACED,
+    TARGET_ISSUED_IN_REGION,
+    CertificateInfo,
+    LevelInfo,
+    NoticeInfo,
+    ProvinceInfo,
+    RuleBook,
+    RuleInfo,
+    SkillLevelInfo,
+)
 
 USES_TOPIC = "用途"  # the reference fact saying what a certificate is needed for
 
@@ -52,9 +67,9 @@ class ConditionView:
     note: str = ""
 
 
-def condition_view(condition: engine.ConditionOutcome, region: engine.ProvinceInfo | None) -> ConditionView:
+def condition_view(condition: engine.ConditionOutcome, region: ProvinceInfo | None) -> ConditionView:
     """A condition marked 满足 / 不满足 / 需确认, with what decided it or how to find out."""
-    issuance = condition.kind == engine.TARGET_ISSUED_IN_REGION
+    issuance = condition.kind == TARGET_ISSUED_IN_REGION
     if condition.met is True:
         return ConditionView(
             condition.text, MET, f"{region.name}:已录入为颁发" if issuance else f"所选地区:{region.name}"
@@ -82,7 +97,7 @@ class RuleView:
     notice: NoticeInfo
     conditions: tuple[ConditionView, ...] = ()
     excluded: bool = False
-    status: str = engine.IN_FORCE
+    status: str = IN_FORCE
     ends_soon: bool = False  # its last day is within NOTICE_PERIOD of the day asked about
     replaced_by: RuleInfo | None = None
     # Provincial rows replacing it in their own regions only, started on the day.
@@ -142,7 +157,7 @@ def rule_view(
     rule: RuleInfo,
     recognition: engine.Recognition | None = None,
     on: date | None = None,
-    region: engine.ProvinceInfo | None = None,
+    region: ProvinceInfo | None = None,
 ) -> RuleView:
     """A rule for display; without a lookup's recognition (and its region), its conditions are stated, none decided."""
     recognition = recognition or engine.recognise(book, rule, region=None, on=on)
@@ -156,8 +171,8 @@ def rule_view(
         notice=book.notices[rule.notice_number],
         conditions=tuple(condition_view(condition, region) for condition in recognition.conditions),
         excluded=recognition.excluded,
-        status=engine.rule_status(rule, on) if on else engine.IN_FORCE,
-        ends_soon=bool(on and rule.valid_until and on <= rule.valid_until <= on + engine.NOTICE_PERIOD),
+        status=engine.rule_status(rule, on) if on else IN_FORCE,
+        ends_soon=bool(on and rule.valid_until and on <= rule.valid_until <= on + NOTICE_PERIOD),
         replaced_by=book.rule(rule.replaced_by),
         replaced_in_part=replaced_in_part,
         replaced_in_part_text=partly_replaced_text(book, replaced_in_part),
@@ -174,7 +189,7 @@ def partly_replaced_text(book: RuleBook, replacements: tuple[RuleInfo, ...]) -> 
 
 
 def level_view(
-    book: RuleBook, level: LevelInfo, on: date | None = None, region: engine.ProvinceInfo | None = None
+    book: RuleBook, level: LevelInfo, on: date | None = None, region: ProvinceInfo | None = None
 ) -> LevelView:
     """A level equivalence for display; with no region chosen, where it applies and where it was replaced."""
     replaced = () if region else engine.partial_replacements(book, level, on)
@@ -191,7 +206,7 @@ def level_view(
 
 
 def notices_in_force(book: RuleBook, on: date) -> list[NoticeInfo]:
-    return [n for n in book.notices.values() if engine.notice_status(book, n, on) == engine.IN_FORCE]
+    return [n for n in book.notices.values() if engine.notice_status(book, n, on) == IN_FORCE]
 
 
 def silence(book: RuleBook, on: date) -> str:
@@ -370,7 +385,7 @@ def notice_entry(book: RuleBook, notice: NoticeInfo, on: date) -> dict:
     return {
         "notice": notice,
         "status": status,
-        "status_name": engine.NOTICE_STATUS_NAMES[status],
+        "status_name": NOTICE_STATUS_NAMES[status],
         "scope": scope_text(book, notice.scope),
         "in_force_text": chinese_date(notice.in_force_from) if notice.in_force_from else "自印发之日起",
         "replaces": book.notices.get(notice.replaces) if notice.replaces else None,
@@ -380,9 +395,9 @@ def notice_entry(book: RuleBook, notice: NoticeInfo, on: date) -> dict:
 
 
 NOTICE_GROUPS = (
-    ("现行有效", (engine.IN_FORCE,)),
-    ("尚未施行", (engine.NOT_YET,)),
-    ("已失效/已被替代", (engine.ENDED, engine.REPLACED)),
+    ("现行有效", (IN_FORCE,)),
+    ("尚未施行", (NOT_YET,)),
+    ("已失效/已被替代", (ENDED, REPLACED)),
 )
 
 

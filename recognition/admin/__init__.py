@@ -1,7 +1,7 @@
 """The admin: staff of a 人社 department keep the rules current, in Chinese.
 
 Every model has history and restore (django-reversion, see recognition.history).
-Rules are checked by recognition.forms.rule_problems, here and in the import.
+Rules are checked by recognition.rules.checks, here and in the import.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from import_export.forms import ExportForm, ImportForm
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from recognition import forms, history, packages
+from recognition import history
 from recognition.models import (
     Certificate,
     Clause,
@@ -50,9 +50,12 @@ from recognition.models import (
     SkillLevel,
     Step,
 )
-from recognition.protection import rules_using_steps
-from recognition.resources import RecognitionRuleResource
-from recognition.uploads import ImportLimitError, LimitedCSV, LimitedXLSX, UploadStorage, check_size, limits_text
+from recognition.notice_files import packages
+from recognition.rules import checks
+from recognition.rules.delete_guards import rules_using_steps
+from recognition.staff import forms
+from recognition.staff.resources import RecognitionRuleResource
+from recognition.staff.uploads import ImportLimitError, LimitedCSV, LimitedXLSX, UploadStorage, check_size, limits_text
 
 
 def admin_link(obj) -> str:
@@ -223,7 +226,7 @@ class StaffAdmin(VersionAdmin):
 
 
 def published_within() -> str:
-    """When every app server answers with a change: within the version check's bound (recognition.snapshot)."""
+    """When every app server answers with a change: within the version check's bound (recognition.rules.snapshot)."""
     bound = settings.RULES_VERSION_CHECK_INTERVAL
     return f"网站和接口的每台服务器在 {bound:g} 秒内按新数据回答。" if bound else "网站和接口立即按新数据回答。"
 
@@ -316,7 +319,7 @@ class NoticeAdmin(PublicationActions, StaffAdmin):
     ]
 
     def publication_problems(self, notice: Notice) -> list[str]:
-        return forms.notice_publication_problems(notice)
+        return checks.notice_publication_problems(notice)
 
     @admin.display(description="施行日期", ordering="in_force_from")
     def in_force(self, notice: Notice) -> str:
@@ -343,7 +346,7 @@ class NoticeAdmin(PublicationActions, StaffAdmin):
         extra_context = {"preview_url": url, **(extra_context or {})}
         return super().change_view(request, object_id, form_url, extra_context)
 
-    # A notice as a file (recognition.packages): import with a preview, export as JSON.
+    # A notice as a file (recognition.notice_files.packages): import with a preview, export as JSON.
 
     actions = [*PublicationActions.actions, "export_package"]
     change_list_template = "admin/recognition/notice/change_list.html"  # reversion's, with the import link
@@ -721,7 +724,7 @@ class RecognitionRuleAdmin(RuleImportExport, PublicationActions, StaffAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def publication_problems(self, rule: RecognitionRule) -> list[str]:
-        problems = forms.problems_of_rule(rule, rule.waived.all(), rule.remaining.all())
+        problems = checks.rule_problems(rule, rule.waived.all(), rule.remaining.all())
         return [message for messages_ in problems.values() for message in messages_]
 
 
@@ -753,7 +756,7 @@ class LevelEquivalenceAdmin(PublicationActions, StaffAdmin):
     ]
 
     def publication_problems(self, level: LevelEquivalence) -> list[str]:
-        problems = forms.problems_of_level(level)
+        problems = checks.level_problems(level)
         return [message for messages_ in problems.values() for message in messages_]
 
 

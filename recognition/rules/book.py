@@ -1,0 +1,248 @@
+"""The rule book's types: everything the site states, as frozen plain data.
+
+`recognition.rules.snapshot` reads them from the database once per data
+version; `recognition.rules.engine` answers questions about them. Nothing
+here imports Django.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+# Condition kinds the engine can decide; every other condition is stated.
+TARGET_ISSUED_IN_REGION = "target-issued-in-region"
+NOTICE_SCOPE = "notice-scope"
+REPLACED_IN_REGION = "replaced-in-region"
+
+# How far ahead an answer tells what is about to start or end.
+NOTICE_PERIOD = timedelta(days=90)
+
+
+def in_force(valid_from: date, valid_until: date | None, day: date | None) -> bool:
+    """From valid_from to valid_until, both inclusive; any day when day is None."""
+    if day is None:
+        return True
+    return valid_from <= day and (valid_until is None or day <= valid_until)
+
+
+@dataclass(frozen=True)
+class NoticeInfo:
+    number: str
+    slug: str
+    title: str
+    short_title: str
+    issuers: tuple[str, ...]
+    issued_on: date
+    in_force_from: date | None = None  # None: the notice states no date, it applies from the day issued
+    ends_on: date | None = None  # the last day it applies, inclusive
+    replaces: str | None = None  # the number of the notice it replaces
+    scope: tuple[str, ...] = ()  # region codes; empty for a national notice
+    status_note: str = ""
+    addressees: str = ""
+    source_name: str = ""
+    source_url: str = ""
+    attachment_title: str = ""
+
+    @property
+    def effective_from(self) -> date:
+        return self.in_force_from or self.issued_on
+
+    @property
+    def national(self) -> bool:
+        return not self.scope
+
+
+# A notice's status on a day, with the words the site uses for it.
+IN_FORCE, NOT_YET, ENDED, REPLACED = "in-force", "not-yet", "ended", "replaced"
+NOTICE_STATUS_NAMES = {IN_FORCE: "现行有效", NOT_YET: "尚未施行", ENDED: "已失效", REPLACED: "已被替代"}
+
+
+@dataclass(frozen=True)
+class ClauseInfo:
+    anchor: str
+    notice_number: str
+    label: str  # as a reader cites it, e.g. 一、(二)
+    numbering: str = ""
+    heading: str = ""
+    text: str = ""
+    level: int = 1
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    name: str
+    kind: str  # "training" or "exam"
+    part_of: str = ""
+
+
+@dataclass(frozen=True)
+class CertificateInfo:
+    slug: str
+    name: str
+    short_name: str
+    department: str
+    family: str
+    occupation: str
+    steps: tuple[StepInfo, ...] = ()
+    everyday_names: tuple[str, ...] = ()
+    issuance_note: str = ""
+
+    @property
+    def step_names(self) -> tuple[str, ...]:
+        return tuple(step.name for step in self.steps)
+
+
+@dataclass(frozen=True)
+class ConditionInfo:
+    text: str
+    kind: str = "stated"
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    serial: int
+    notice_number: str
+    held: str
+    target: str
+    apply_to: str
+    waived: tuple[str, ...]
+    remaining: tuple[str, ...]
+    clause: str
+    quote: str
+    valid_from: date
+    valid_until: date | None = None
+    apply_to_detail: str = ""
+    conditions: tuple[ConditionInfo, ...] = ()
+    scope: tuple[str, ...] = ()  # its notice's regions; empty: national
+    replaces: tuple[str, int] | None = None  # (notice number, serial)
+    replaced_by: tuple[str, int] | None = None  # the public row that replaces it wherever it applies
+    replaced_in: tuple[tuple[str, int], ...] = ()  # every public row that replaces it, some in their regions only
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.notice_number, self.serial)
+
+    def in_force_on(self, day: date | None) -> bool:
+        return in_force(self.valid_from, self.valid_until, day)
+
+
+@dataclass(frozen=True)
+class LevelInfo:
+    held: str
+    occupation: str
+    deemed_level: int
+    eligible_level: int
+    clause: str
+    quote: str
+    valid_from: date
+    valid_until: date | None = None
+    notice_number: str = ""
+    scope: tuple[str, ...] = ()
+    replaces: tuple[str, str] | None = None  # (notice number, certificate held)
+    replaced_by: tuple[str, str] | None = None  # the public row that replaces it wherever it applies
+    replaced_in: tuple[tuple[str, str], ...] = ()  # every public row that replaces it, some in their regions only
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.notice_number, self.held)
+
+    def in_force_on(self, day: date | None) -> bool:
+        return in_force(self.valid_from, self.valid_until, day)
+
+
+@dataclass(frozen=True)
+class SkillLevelInfo:
+    number: int
+    label: str  # 五级
+    title: str  # 初级工
+
+    @property
+    def display(self) -> str:
+        return f"{self.title}({self.label})"
+
+
+@dataclass(frozen=True)
+class ProvinceInfo:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class FactInfo:
+    """A reference fact about a certificate: from its own source, never from a notice."""
+
+    topic: str
+    text: str
+    source: str
+    url: str = ""
+    confidence: str = "medium"
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One NextStep row, as plain data."""
+
+    department: str
+    region: str | None
+    office_name: str = ""
+    address: str = ""
+    opening_hours: str = ""
+    phone: str = ""
+    online_name: str = ""
+    online_url: str = ""
+    what_to_bring: str = ""
+    verify_text: str = ""
+    verify_url: str = ""
+    source: str = ""
+
+    @property
+    def is_office(self) -> bool:
+        return bool(self.office_name or self.address)
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """Everything the site states, as plain data, with the version it came from."""
+
+    version: str
+    notices: dict[str, NoticeInfo]  # by number, oldest first
+    certificates: dict[str, CertificateInfo]  # in display order
+    rules: tuple[RuleInfo, ...]
+    levels: tuple[LevelInfo, ...]
+    skill_levels: dict[int, SkillLevelInfo]
+    provinces: dict[str, ProvinceInfo]  # in display order
+    occupations: dict[str, str] = field(default_factory=dict)  # name -> code
+    issuance: dict[tuple[str, str], bool | None] = field(default_factory=dict)  # (province, slug)
+    clauses: dict[tuple[str, str], ClauseInfo] = field(default_factory=dict)  # (notice number, anchor), in order
+    departments: tuple[str, ...] = ()
+    facts: dict[str, tuple[FactInfo, ...]] = field(default_factory=dict)  # by certificate; public ones only
+    next_steps: tuple[Channel, ...] = ()  # where to apply, per department and region
+
+    @property
+    def notice(self) -> NoticeInfo | None:
+        """The notice the rule set started from (人社厅发〔2026〕1号): the oldest national one."""
+        national = [notice for notice in self.notices.values() if notice.national]
+        return (national or list(self.notices.values()) or [None])[0]
+
+    def notice_by_slug(self, slug: str) -> NoticeInfo | None:
+        return next((notice for notice in self.notices.values() if notice.slug == slug), None)
+
+    def clauses_of(self, number: str) -> list[ClauseInfo]:
+        return [clause for (notice, _), clause in self.clauses.items() if notice == number]
+
+    def skill_level(self, number: int) -> SkillLevelInfo:
+        return self.skill_levels.get(number) or SkillLevelInfo(number, f"{number}级", "")
+
+    def rule(self, key: tuple[str, int] | None) -> RuleInfo | None:
+        """The rule with this (notice number, serial), if the book holds it."""
+        return next((rule for rule in self.rules if rule.key == key), None) if key else None
+
+    def level(self, key: tuple[str, str] | None) -> LevelInfo | None:
+        """The level equivalence with this (notice number, certificate held), if the book holds it."""
+        return next((level for level in self.levels if level.key == key), None) if key else None
+
+    def region_names(self, codes: Iterable[str]) -> str:
+        """江苏省、浙江省: the regions' names, or their codes where unknown."""
+        return "、".join(self.provinces[code].name if code in self.provinces else code for code in codes)
