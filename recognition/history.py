@@ -17,11 +17,14 @@ import reversion
 from django.db import models, transaction
 from reversion.models import Version
 
+from recognition.models import EDITED_MODELS
+
 BASELINE_COMMENT = "修改前的原始数据(首次修改时自动保存)"
 
 
-def recognition_models() -> list[type[models.Model]]:
-    return [model for model in reversion.get_registered_models() if model._meta.app_label == "recognition"]
+def recognition_models() -> tuple[type[models.Model], ...]:
+    """The models staff edit (recognition.models.EDITED_MODELS), each registered with django-reversion by the admin."""
+    return EDITED_MODELS
 
 
 def save_revisions(objects: Iterable[models.Model], user, comment: str) -> None:

@@ -601,3 +601,24 @@ class NextStep(models.Model):
     @property
     def is_public(self) -> bool:
         return self.confidence in {ReferenceFact.Confidence.HIGH, ReferenceFact.Confidence.MEDIUM}
+
+
+# Every model staff edit, the one list: the data version counts their writes (rules.signals), the staff
+# groups get permissions on them (staff.roles) and the history keeps their versions (history). Migration
+# 0002 keeps its own frozen copy, as a migration must.
+EDITED_MODELS = (
+    Notice,
+    Clause,
+    Department,
+    Occupation,
+    SkillLevel,
+    Certificate,
+    Step,
+    RecognitionRule,
+    Condition,
+    LevelEquivalence,
+    Province,
+    Issuance,
+    ReferenceFact,
+    NextStep,
+)

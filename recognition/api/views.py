@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -13,7 +14,7 @@ from recognition.rules import engine
 from recognition.rules.book import NOTICE_STATUS_NAMES, LevelInfo, NoticeInfo, RuleBook, RuleInfo
 from recognition.rules.engine import LookupResult
 from recognition.site import presenters
-from recognition.site.query import QueryError, parse_held, parse_on, parse_region, parse_target, query_params, today
+from recognition.site.query import DAY_OR_ALL, OPTIONAL, REQUIRED, QueryError, Question, asks, today
 
 
 def notice_json(book: RuleBook, notice: NoticeInfo | None, on: date | None = None) -> dict | None:
@@ -230,41 +231,32 @@ def error_response(error: QueryError) -> JsonResponse:
     return json_response(body, status=400)
 
 
-@require_safe
-@public_cache
-def lookup(request: HttpRequest, book: RuleBook) -> JsonResponse:
-    try:
-        params = query_params(request)
-        held = parse_held(params, book, required=True)
-        region = parse_region(params, book)
-        on = parse_on(params)
-    except QueryError as error:
-        return error_response(error)
-    return json_response(lookup_json(book, engine.lookup(book, held, region, on=on)))
+def api_asks(**takes) -> Callable:
+    """The call's question (see recognition.site.query.asks); a bad one gets a JSON error naming the choices."""
+    return asks(lambda request, error: error_response(error), **takes)
 
 
 @require_safe
 @public_cache
-def routes(request: HttpRequest, book: RuleBook) -> JsonResponse:
-    try:
-        params = query_params(request)
-        target = parse_target(params, book, required=True)
-        held = parse_held(params, book, required=False)
-        region = parse_region(params, book)
-        on = parse_on(params)
-    except QueryError as error:
-        return error_response(error)
-    return json_response(routes_json(book, engine.routes(book, target, held, on=on, region=region)))
+@api_asks(held=REQUIRED, region=True)
+def lookup(request: HttpRequest, book: RuleBook, question: Question) -> JsonResponse:
+    result = engine.lookup(book, question.held, question.region, on=question.on)
+    return json_response(lookup_json(book, result))
 
 
 @require_safe
 @public_cache
-def matrix(request: HttpRequest, book: RuleBook) -> JsonResponse:
-    try:
-        on = parse_on(query_params(request), allow_all=True)
-    except QueryError as error:
-        return error_response(error)
-    return json_response(matrix_json(book, on))
+@api_asks(target=REQUIRED, held=OPTIONAL, region=True)
+def routes(request: HttpRequest, book: RuleBook, question: Question) -> JsonResponse:
+    result = engine.routes(book, question.target, question.held, on=question.on, region=question.region)
+    return json_response(routes_json(book, result))
+
+
+@require_safe
+@public_cache
+@api_asks(on=DAY_OR_ALL)
+def matrix(request: HttpRequest, book: RuleBook, question: Question) -> JsonResponse:
+    return json_response(matrix_json(book, question.on))
 
 
 @require_safe

@@ -110,6 +110,7 @@ def public_cache(view: View | None = None, *, htmx: bool = False) -> View | Call
                 patch_vary_headers(response, HTMX_HEADERS)
             return response
 
+        wrapper.answers_from = view  # the view taking (request, book, …): the staff preview gives it the drafts
         return wrapper
 
     return decorator(view) if view is not None else decorator

@@ -13,23 +13,6 @@ from django.utils import timezone
 from recognition import models
 from recognition.rules import snapshot
 
-VERSIONED_MODELS = (
-    models.Notice,
-    models.Clause,
-    models.Department,
-    models.Occupation,
-    models.SkillLevel,
-    models.Certificate,
-    models.Step,
-    models.RecognitionRule,
-    models.Condition,
-    models.LevelEquivalence,
-    models.Province,
-    models.Issuance,
-    models.ReferenceFact,
-    models.NextStep,
-)
-
 
 def bump_data_version(**kwargs) -> None:
     using = kwargs.get("using") or "default"
@@ -47,7 +30,7 @@ def bump_on_m2m_change(action: str, **kwargs) -> None:
 
 
 def connect() -> None:
-    for model in VERSIONED_MODELS:
+    for model in models.EDITED_MODELS:
         post_save.connect(bump_data_version, sender=model, dispatch_uid=f"version-save-{model.__name__}")
         post_delete.connect(bump_data_version, sender=model, dispatch_uid=f"version-delete-{model.__name__}")
     for field in (models.RecognitionRule.waived, models.RecognitionRule.remaining, models.Notice.scope):

@@ -7,13 +7,13 @@ public pages look at. The answers are private and never cached.
 Every public page that takes a rule book is previewed with the book that
 includes drafts: the home page, routes, the matrix, the notices and one
 notice, the certificates and one certificate. The public views are wrapped by
-`public_cache`, which hands them the published book; `inspect.unwrap` reaches
-the view itself so that it can be given the drafts' book instead.
+`public_cache`, which hands them the published book; its `answers_from` is the
+view beneath it (with its question read), so that it can be given the drafts'
+book instead.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 
 from django.contrib.admin.views.decorators import staff_member_required
@@ -25,20 +25,11 @@ from django.views.decorators.http import require_safe
 
 from recognition.rules.snapshot import current_rules
 from recognition.site import views
-from recognition.site.views import render_home
 
 
 def private(response: HttpResponse) -> HttpResponse:
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
-
-
-@require_safe
-@never_cache
-@staff_member_required
-def preview(request: HttpRequest) -> HttpResponse:
-    allow(request)
-    return private(render_home(request, current_rules(include_drafts=True), preview=True))
 
 
 def allow(request: HttpRequest) -> None:
@@ -47,23 +38,23 @@ def allow(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def with_drafts(public_view: Callable) -> Callable:
+def with_drafts(public_view: Callable, **options) -> Callable:
     """The public view, answered from the rules including drafts, for staff only."""
-    view = inspect.unwrap(public_view)  # below require_safe and public_cache: view(request, book, …)
+    view = public_view.answers_from
 
     @require_safe
     @never_cache
     @staff_member_required
     def page(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         allow(request)
-        return private(view(request, current_rules(include_drafts=True), *args, **kwargs))
+        return private(view(request, current_rules(include_drafts=True), *args, **kwargs, **options))
 
     page.__name__ = page.__qualname__ = f"preview_{public_view.__name__}"
     return page
 
 
 urlpatterns = [
-    path("", preview, name="preview"),
+    path("", with_drafts(views.home, preview=True), name="preview"),
     path("routes/", with_drafts(views.routes), name="preview_routes"),
     path("matrix/", with_drafts(views.matrix), name="preview_matrix"),
     path("notices/", with_drafts(views.notices), name="preview_notices"),

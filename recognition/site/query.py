@@ -1,16 +1,21 @@
-"""Reading a lookup from the query string, with errors a person understands.
+"""Every page's and the API's question, read from the query string once, with errors a person understands.
 
-The API and the pages share these checks, so both refuse the same input with
-the same Chinese sentence and the same list of valid choices.
+`asks(...)` reads the parameters a view takes into one `Question` and answers
+a bad one before the view runs; the pages answer with the 400 page, the API
+with a JSON error. Both refuse the same input with the same Chinese sentence
+and the same list of valid choices. PARAMETERS lists every parameter any
+address takes.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import wraps
 
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 
 from recognition.rules.book import RuleBook
@@ -134,3 +139,58 @@ def parse_on(params: QueryDict, allow_all: bool = False) -> datetime.date | None
             f"日期超出范围:“{value}”。请选择 {EARLIEST_DAY:%Y} 年至 {LATEST_DAY:%Y} 年之间的日期。", "on", choices
         )
     return day
+
+
+# What a view may take: held and target REQUIRED or OPTIONAL; region and q yes or no; on DAY or DAY_OR_ALL.
+PARAMETERS = ("target", "held", "region", "q", "on")
+REQUIRED, OPTIONAL = "required", "optional"
+DAY, DAY_OR_ALL = "day", "day-or-all"
+
+
+@dataclass(frozen=True)
+class Question:
+    """What a page or an API call asks: the certificates held or wanted, where, when, and the words typed."""
+
+    held: tuple[str, ...] = ()
+    target: str | None = None
+    region: str | None = None
+    on: datetime.date | None = None  # None only with on=all: every day
+    words: str = ""
+
+
+def read_question(
+    request: HttpRequest,
+    book: RuleBook,
+    *,
+    held: str | None = None,
+    target: str | None = None,
+    region: bool = False,
+    q: bool = False,
+    on: str = DAY,
+) -> Question:
+    """The request's question, as the view takes it; QueryError at the first parameter at fault."""
+    params = query_params(request)
+    return Question(
+        target=parse_target(params, book, required=target == REQUIRED) if target else None,
+        held=parse_held(params, book, required=held == REQUIRED) if held else (),
+        region=parse_region(params, book) if region else None,
+        words=parse_search(params) if q else "",
+        on=parse_on(params, allow_all=on == DAY_OR_ALL),
+    )
+
+
+def asks(on_error: Callable[[HttpRequest, QueryError], HttpResponse], **takes) -> Callable:
+    """view(request, book, …) becomes view(request, book, question, …); a bad query gets on_error's answer."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, book: RuleBook, *args, **kwargs) -> HttpResponse:
+            try:
+                question = read_question(request, book, **takes)
+            except QueryError as error:
+                return on_error(request, error)
+            return view(request, book, question, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -7,8 +7,9 @@ shared cache can serve them.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, wraps
 from urllib.parse import urlencode
 
 import segno
@@ -34,16 +35,7 @@ from recognition.rules import engine
 from recognition.rules.book import RuleBook
 from recognition.rules.snapshot import current_rules
 from recognition.site import guide, presenters
-from recognition.site.query import (
-    QueryError,
-    parse_held,
-    parse_on,
-    parse_region,
-    parse_search,
-    parse_target,
-    query_params,
-    today,
-)
+from recognition.site.query import DAY_OR_ALL, OPTIONAL, QueryError, Question, asks, today
 from recognition.spreadsheets import neutralise
 
 
@@ -84,106 +76,99 @@ def day_context(request: HttpRequest, on: date | None) -> dict:
     }
 
 
-def short_address(request: HttpRequest) -> HttpResponseRedirect | None:
+def short_address(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """A form sent without a script carries its unchosen fields (`region=`, `on=`): send the browser to the
     short address the page prints and encodes, the one the script asks for (static/js/site.js)."""
-    params = request.GET
-    if request.htmx or not any("" in params.getlist(name) for name in params):
-        return None
-    kept = [(name, value) for name, values in params.lists() for value in values if value != ""]
-    return HttpResponseRedirect(f"{request.path}?{urlencode(kept)}" if kept else request.path)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        params = request.GET
+        if request.htmx or not any("" in params.getlist(name) for name in params):
+            return view(request, *args, **kwargs)
+        kept = [(name, value) for name, values in params.lists() for value in values if value != ""]
+        return HttpResponseRedirect(f"{request.path}?{urlencode(kept)}" if kept else request.path)
+
+    return wrapper
 
 
-@require_safe
-@public_cache(htmx=True)
-def home(request: HttpRequest, book: RuleBook) -> HttpResponse:
-    return short_address(request) or render_home(request, book)
+def page_asks(**takes) -> Callable:
+    """The page's question (see recognition.site.query.asks); a bad one gets the 400 page."""
+    return asks(lambda request, error: bad_request(request, error), **takes)
 
 
-def render_home(request: HttpRequest, book: RuleBook, preview: bool = False) -> HttpResponse:
-    """The picker and, when something is ticked, the results. `preview`: staff see drafts too."""
-    try:
-        params = query_params(request)
-        held = parse_held(params, book, required=False)
-        region = parse_region(params, book)
-        on = parse_on(params)
-    except QueryError as error:
-        return bad_request(request, error)
-    result = engine.lookup(book, held, region, on=on) if held else None
+def home_context(request: HttpRequest, book: RuleBook, question: Question, preview: bool) -> dict:
+    result = engine.lookup(book, question.held, question.region, on=question.on) if question.held else None
     answer = presenters.describe_lookup(book, result) if result else None
-    context = {
+    return {
         "book": book,
         "departments": presenters.certificates_by_department(book),
         "provinces": book.provinces.values(),
-        "held": held,
-        "region": region,
+        "held": question.held,
+        "region": question.region,
         "answer": answer,
-        "basis": answer["basis"] if answer else presenters.basis(book, None, on),
+        "basis": answer["basis"] if answer else presenters.basis(book, None, question.on),
         "guide": guide.describe(book, result) if result else None,
         "preview": preview,
-        **day_context(request, on),
+        **day_context(request, question.on),
         **print_context(request),
     }
-    return page_or_partial(request, "home.html", "results", context)
 
 
 @require_safe
+@short_address
 @public_cache(htmx=True)
-def routes(request: HttpRequest, book: RuleBook) -> HttpResponse:
-    if redirect := short_address(request):
-        return redirect
-    try:
-        params = query_params(request)
-        target = parse_target(params, book, required=False)
-        held = parse_held(params, book, required=False)
-        region = parse_region(params, book)
-        on = parse_on(params)
-    except QueryError as error:
-        return bad_request(request, error)
-    result = engine.routes(book, target, held, on=on, region=region) if target else None
+@page_asks(held=OPTIONAL, region=True)
+def home(request: HttpRequest, book: RuleBook, question: Question, preview: bool = False) -> HttpResponse:
+    """The picker and, when something is ticked, the results. `preview`: staff see drafts too."""
+    context = home_context(request, book, question, preview)
+    return page_or_partial(request, "home.html", "results", context)
+
+
+def routes_context(request: HttpRequest, book: RuleBook, question: Question) -> dict:
+    target, on = question.target, question.on
+    result = engine.routes(book, target, question.held, on=on, region=question.region) if target else None
     answer = presenters.describe_routes(book, result) if result else None
-    context = {
+    return {
         "book": book,
         "certificates": book.certificates.values(),
         "provinces": book.provinces.values(),
         "target": target,
-        "held": held,
-        "region": region,
+        "held": question.held,
+        "region": question.region,
         "answer": answer,
         "basis": answer["basis"] if answer else presenters.basis(book, None, on),
         "direct_cost": guide.compare_routes(book, result, answer) if result else None,
         **day_context(request, on),
         **print_context(request),
     }
+
+
+@require_safe
+@short_address
+@public_cache(htmx=True)
+@page_asks(target=OPTIONAL, held=OPTIONAL, region=True)
+def routes(request: HttpRequest, book: RuleBook, question: Question) -> HttpResponse:
+    context = routes_context(request, book, question)
     return page_or_partial(request, "routes.html", "routes", context)
 
 
 @require_safe
 @public_cache
-def matrix(request: HttpRequest, book: RuleBook) -> HttpResponse:
-    try:
-        on = parse_on(query_params(request), allow_all=True)
-    except QueryError as error:
-        return bad_request(request, error)
-    rows = presenters.matrix_rows(book, on)
-    context = {
-        "book": book,
-        "rows": rows,
-        "basis": presenters.basis(book, {row["rule"].rule.notice_number for row in rows} or None, on),
-        **day_context(request, on),
-    }
-    return render(request, "matrix.html", context)
+@page_asks(on=DAY_OR_ALL)
+def matrix(request: HttpRequest, book: RuleBook, question: Question) -> HttpResponse:
+    rows = presenters.matrix_rows(book, question.on)
+    notices = {row["rule"].rule.notice_number for row in rows} or None
+    context = {"book": book, "rows": rows, "basis": presenters.basis(book, notices, question.on)}
+    return render(request, "matrix.html", {**context, **day_context(request, question.on)})
 
 
 @require_safe
 @public_cache
-def matrix_csv(request: HttpRequest, book: RuleBook) -> HttpResponse:
-    try:
-        on = parse_on(query_params(request), allow_all=True)
-    except QueryError as error:
-        return bad_request(request, error)
-    name = f"matrix-{on:%Y-%m-%d}.csv" if on else "matrix-all.csv"
+@page_asks(on=DAY_OR_ALL)
+def matrix_csv(request: HttpRequest, book: RuleBook, question: Question) -> HttpResponse:
+    on = question.on
     response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"matrix-{on:%Y-%m-%d}.csv" if on else "matrix-all.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response.write("\ufeff")  # lets Excel read the file as UTF-8
     writer = csv.writer(response)
@@ -195,32 +180,22 @@ def matrix_csv(request: HttpRequest, book: RuleBook) -> HttpResponse:
 
 @require_safe
 @public_cache
-def notices(request: HttpRequest, book: RuleBook) -> HttpResponse:
-    try:
-        on = parse_on(query_params(request))
-    except QueryError as error:
-        return bad_request(request, error)
-    context = {"book": book, "groups": presenters.notice_groups(book, on), "basis": [], **day_context(request, on)}
+@page_asks()
+def notices(request: HttpRequest, book: RuleBook, question: Question) -> HttpResponse:
+    groups = presenters.notice_groups(book, question.on)
+    context = {"book": book, "groups": groups, "basis": [], **day_context(request, question.on)}
     return render(request, "notices.html", context)
 
 
 @require_safe
 @public_cache
-def notice_detail(request: HttpRequest, book: RuleBook, slug: str) -> HttpResponse:
+@page_asks()
+def notice_detail(request: HttpRequest, book: RuleBook, question: Question, slug: str) -> HttpResponse:
     notice = book.notice_by_slug(slug)
     if notice is None:
         raise Http404("没有这份通知")
-    try:
-        on = parse_on(query_params(request))
-    except QueryError as error:
-        return bad_request(request, error)
-    context = {
-        "book": book,
-        "notice": notice,
-        "basis": [notice],
-        **presenters.describe_notice(book, notice, on),
-        **day_context(request, on),
-    }
+    described = presenters.describe_notice(book, notice, question.on)
+    context = {"book": book, "notice": notice, "basis": [notice], **described, **day_context(request, question.on)}
     return render(request, "notice.html", context)
 
 
@@ -237,41 +212,23 @@ def old_notice(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @public_cache
-def certificates(request: HttpRequest, book: RuleBook) -> HttpResponse:
+@page_asks(q=True)
+def certificates(request: HttpRequest, book: RuleBook, question: Question) -> HttpResponse:
     """Every certificate, or those whose name or everyday name (电工证, 焊工证 …) matches `q`."""
-    try:
-        params = query_params(request)
-        words = parse_search(params)
-        on = parse_on(params)
-    except QueryError as error:
-        return bad_request(request, error)
-    found = engine.search_certificates(book, words)
-    context = {
-        "book": book,
-        "q": words,
-        "found": [book.certificates[slug] for slug in found],
-        "total": len(book.certificates),
-        "basis": presenters.basis(book, None, on),
-        **day_context(request, on),
-    }
-    return render(request, "certificates.html", context)
+    found = [book.certificates[slug] for slug in engine.search_certificates(book, question.words)]
+    basis = presenters.basis(book, None, question.on)
+    context = {"book": book, "q": question.words, "found": found, "total": len(book.certificates), "basis": basis}
+    return render(request, "certificates.html", {**context, **day_context(request, question.on)})
 
 
 @require_safe
 @public_cache
-def certificate(request: HttpRequest, book: RuleBook, slug: str) -> HttpResponse:
+@page_asks()
+def certificate(request: HttpRequest, book: RuleBook, question: Question, slug: str) -> HttpResponse:
     if slug not in book.certificates:
         raise Http404("没有这种证书")
-    try:
-        on = parse_on(query_params(request))
-    except QueryError as error:
-        return bad_request(request, error)
-    context = {
-        "book": book,
-        **presenters.describe_certificate(book, slug, on),
-        **day_context(request, on),
-        **print_context(request),
-    }
+    described = presenters.describe_certificate(book, slug, question.on)
+    context = {"book": book, **described, **day_context(request, question.on), **print_context(request)}
     return render(request, "certificate.html", context)
 
 

@@ -7,25 +7,12 @@ are created by migration 0002 so that they exist on every install.
 
 from __future__ import annotations
 
+from recognition import models
+
 EDITOR = "规则编辑"
 VIEWER = "查看"
 
-EDITED_MODELS = (
-    "notice",
-    "clause",
-    "department",
-    "occupation",
-    "skilllevel",
-    "certificate",
-    "step",
-    "recognitionrule",
-    "condition",
-    "levelequivalence",
-    "province",
-    "issuance",
-    "referencefact",
-    "nextstep",
-)
+EDITED_MODELS = tuple(model._meta.model_name for model in models.EDITED_MODELS)
 
 ACTIONS = {EDITOR: ("add", "change", "delete", "view"), VIEWER: ("view",)}
 

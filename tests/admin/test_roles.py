@@ -111,3 +111,20 @@ def test_snapshot_cache_is_not_stale_after_admin_writes(admin_client, client):
     assert response.status_code == 302, errors(response)
     body = lookup(client, "building-welder")
     assert recognition_to(body, "fusion-welding-cutting")["apply_to_detail"] == "测试说明"
+
+
+def test_the_data_version_the_roles_and_the_history_read_one_list_of_models():
+    import reversion
+    from django.db.models.signals import post_save
+
+    from recognition import history, models
+    from recognition.rules.signals import bump_data_version
+
+    assert tuple(model._meta.model_name for model in models.EDITED_MODELS) == roles.EDITED_MODELS
+    assert history.recognition_models() is models.EDITED_MODELS
+    for model in models.EDITED_MODELS:
+        assert reversion.is_registered(model), f"{model.__name__} has no history"
+        sync_receivers, _ = post_save._live_receivers(model)
+        assert bump_data_version in sync_receivers, f"saving a {model.__name__} would not bump the data version"
+    registered = {model for model in reversion.get_registered_models() if model._meta.app_label == "recognition"}
+    assert registered == set(models.EDITED_MODELS)
