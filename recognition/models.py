@@ -16,6 +16,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from recognition.rules.clause_numbers import suggest_label
+
 
 class Publication(models.TextChoices):
     DRAFT = "draft", _("草稿(仅工作人员可见)")
@@ -158,19 +160,17 @@ class Clause(models.Model):
 
 
 def suggest_clause_label(clause: Clause) -> str:
-    """一、 for a heading, 一、(二) for an item under it, 序言 / 落款 for the parts without a number."""
-    if clause.level <= 1:
-        return (
-            clause.numbering or clause.heading[:20] or {"preamble": "序言", "signature": "落款"}.get(clause.anchor, "")
-        )
+    """The label a reader cites the clause by (clause_numbers.suggest_label), its section read from the database."""
     section = (
         Clause.objects.filter(notice_id=clause.notice_id, level__lte=1, order__lt=clause.order)
         .exclude(numbering="")
         .order_by("-order")
         .values_list("numbering", flat=True)
         .first()
+        if clause.level > 1
+        else ""
     )
-    return f"{section or ''}{clause.numbering}" or clause.heading[:20]
+    return suggest_label(clause.level, clause.numbering, clause.heading, clause.anchor, section or "")
 
 
 class Department(models.Model):

@@ -10,7 +10,7 @@ import pytest
 
 from recognition.models import Clause, Notice, RecognitionRule
 from recognition.notice_files import packages
-from recognition.staff.forms import numeral, suggest_anchor
+from recognition.rules.clause_numbers import numeral, suggest_anchor
 from tests.admin.helpers import change_form_post, errors, new_rule_data
 
 pytestmark = pytest.mark.django_db

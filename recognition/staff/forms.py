@@ -18,6 +18,7 @@ from recognition.models import (
     Step,
 )
 from recognition.rules.checks import level_problems, notice_publication_problems, rule_problems, step_label
+from recognition.rules.clause_numbers import numeral, suggest_anchor
 from recognition.rules.delete_guards import rules_using_steps, step_in_use_message
 
 
@@ -202,34 +203,6 @@ class LevelEquivalenceForm(forms.ModelForm):
         problems = level_problems(as_posted(self, data))
         add_problems(self, problems)
         return data
-
-
-CHINESE_NUMERALS = "一二三四五六七八九十"
-
-
-def numeral(numbering: str) -> int | None:
-    """一、 -> 1, (十二) -> 12, 3. -> 3; None when there is no number."""
-    digits = "".join(ch for ch in numbering if ch.isdigit())
-    if digits:
-        return int(digits)
-    chars = [ch for ch in numbering if ch in CHINESE_NUMERALS]
-    if not chars:
-        return None
-    values = [CHINESE_NUMERALS.index(ch) + 1 for ch in chars]
-    if 10 not in values:
-        return values[0]
-    tens, _, units = "".join(chars).partition("十")
-    return (CHINESE_NUMERALS.index(tens) + 1 if tens else 1) * 10 + (CHINESE_NUMERALS.index(units) + 1 if units else 0)
-
-
-def suggest_anchor(level: int, numbering: str, section: str | None, order: int) -> str:
-    """s2 for 二、, s2-1 for its (一); c<order> when the clause has no number."""
-    number = numeral(numbering)
-    if number is None:
-        return f"c{order}"
-    if level <= 1 or not section:
-        return f"s{number}"
-    return f"{section}-{number}"
 
 
 class ClauseForm(forms.ModelForm):
