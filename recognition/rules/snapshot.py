@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
@@ -153,27 +153,42 @@ def replacements_of(rows, key, scope_by_number: dict, notice_by_pk: dict) -> tup
     return replaced_by, {pk: tuple(keys) for pk, keys in replaced_in.items()}
 
 
-def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
-    """Build a RuleBook from the database (a fixed number of queries, independent of size).
+@dataclass
+class Tables:
+    """What the readers of each table share: the notices read, their regions, and the certificates' slugs."""
 
-    Public: published rows of published notices. With include_drafts (staff
-    preview): drafts too.
-    """
+    include_drafts: bool
+    notice_by_pk: dict[int, models.Notice] = field(default_factory=dict)
+    scope_by_number: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    slugs: dict[int, str] = field(default_factory=dict)
 
-    def public(queryset, prefix: str = ""):
-        if include_drafts:
-            return queryset
-        return queryset.filter(**{f"{prefix}publication": PUBLISHED})
+    def public(self, queryset, prefix: str = ""):
+        """Published rows only, unless the staff preview asks for drafts too."""
+        return queryset if self.include_drafts else queryset.filter(**{f"{prefix}publication": PUBLISHED})
 
+    def number(self, row) -> str:
+        return self.notice_by_pk[row.notice_id].number
+
+    def scope(self, row) -> tuple[str, ...]:
+        return self.scope_by_number[self.number(row)]
+
+    def rule_key(self, rule) -> tuple[str, int] | None:
+        return (self.number(rule), rule.serial) if rule else None
+
+    def level_key(self, level) -> tuple[str, str] | None:
+        return (self.number(level), self.slugs[level.certificate_id]) if level else None
+
+
+def read_notices(tables: Tables) -> dict[str, NoticeInfo]:
     notices = list(
-        public(models.Notice.objects.all())
+        tables.public(models.Notice.objects.all())
         .select_related("replaces")
         .prefetch_related(Prefetch("scope", queryset=models.Province.objects.order_by("order", "code")))
         .order_by("issued_on", "pk")
     )
-    notice_by_pk = {notice.pk: notice for notice in notices}
-    scope_by_number = {notice.number: tuple(p.code for p in notice.scope.all()) for notice in notices}
-    notice_infos = {
+    tables.notice_by_pk = {notice.pk: notice for notice in notices}
+    tables.scope_by_number = {notice.number: tuple(p.code for p in notice.scope.all()) for notice in notices}
+    return {
         notice.number: NoticeInfo(
             number=notice.number,
             slug=notice.slug,
@@ -183,8 +198,8 @@ def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
             issued_on=notice.issued_on,
             in_force_from=notice.in_force_from,
             ends_on=notice.ends_on,
-            replaces=notice.replaces.number if notice.replaces_id and notice.replaces_id in notice_by_pk else None,
-            scope=scope_by_number[notice.number],
+            replaces=notice.replaces.number if notice.replaces_id in tables.notice_by_pk else None,
+            scope=tables.scope_by_number[notice.number],
             status_note=notice.status_note,
             addressees=notice.addressees,
             source_name=notice.source_name,
@@ -194,26 +209,30 @@ def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
         for notice in notices
     }
 
-    clauses = {}
-    for clause in models.Clause.objects.filter(notice__in=notices).order_by("notice__issued_on", "notice_id", "order"):
-        number = notice_by_pk[clause.notice_id].number
-        clauses[(number, clause.anchor)] = ClauseInfo(
+
+def read_clauses(tables: Tables) -> dict[tuple[str, str], ClauseInfo]:
+    clauses = models.Clause.objects.filter(notice__in=list(tables.notice_by_pk))
+    return {
+        (tables.number(clause), clause.anchor): ClauseInfo(
             anchor=clause.anchor,
-            notice_number=number,
+            notice_number=tables.number(clause),
             label=clause.label or clause.numbering or clause.anchor,
             numbering=clause.numbering,
             heading=clause.heading,
             text=clause.text,
             level=clause.level,
         )
+        for clause in clauses.order_by("notice__issued_on", "notice_id", "order")
+    }
 
+
+def read_certificates(tables: Tables) -> dict[str, CertificateInfo]:
     steps_by_certificate: dict[int, list[StepInfo]] = {}
     for step in models.Step.objects.order_by("certificate_id", "order", "pk"):
         steps_by_certificate.setdefault(step.certificate_id, []).append(StepInfo(step.name, step.kind, step.part_of))
     certificates = {}
-    slugs = {}
     for cert in models.Certificate.objects.select_related("department", "occupation").order_by("order", "slug"):
-        slugs[cert.pk] = cert.slug
+        tables.slugs[cert.pk] = cert.slug
         certificates[cert.slug] = CertificateInfo(
             slug=cert.slug,
             name=cert.name,
@@ -225,12 +244,12 @@ def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
             everyday_names=tuple(cert.everyday_name_list),
             issuance_note=cert.issuance_note,
         )
+    return certificates
 
-    def row_key(row) -> tuple[str, int] | None:
-        return (notice_by_pk[row.notice_id].number, getattr(row, "serial", row.pk)) if row else None
 
-    rules_qs = public(
-        models.RecognitionRule.objects.filter(notice__in=notices)
+def read_rules(tables: Tables) -> tuple[RuleInfo, ...]:
+    rows = tables.public(
+        models.RecognitionRule.objects.filter(notice__in=list(tables.notice_by_pk))
         .select_related("apply_to", "clause", "replaces")
         .prefetch_related(
             Prefetch("waived", queryset=models.Step.objects.order_by("order", "pk")),
@@ -239,14 +258,14 @@ def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
         )
         .order_by("notice__issued_on", "notice_id", "serial")
     )
-    rule_rows = [rule for rule in rules_qs if rule.replaces_id is None or rule.replaces.notice_id in notice_by_pk]
-    rule_replaced_by, rule_replaced_in = replacements_of(rule_rows, row_key, scope_by_number, notice_by_pk)
-    rules = tuple(
+    rows = [rule for rule in rows if rule.replaces_id is None or rule.replaces.notice_id in tables.notice_by_pk]
+    replaced_by, replaced_in = replacements_of(rows, tables.rule_key, tables.scope_by_number, tables.notice_by_pk)
+    return tuple(
         RuleInfo(
             serial=rule.serial,
-            notice_number=notice_by_pk[rule.notice_id].number,
-            held=slugs[rule.held_id],
-            target=slugs[rule.target_id],
+            notice_number=tables.number(rule),
+            held=tables.slugs[rule.held_id],
+            target=tables.slugs[rule.target_id],
             apply_to=rule.apply_to.name,
             apply_to_detail=rule.apply_to_detail,
             waived=tuple(step.name for step in rule.waived.all()),
@@ -256,29 +275,27 @@ def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
             valid_from=rule.valid_from,
             valid_until=rule.valid_until,
             conditions=tuple(ConditionInfo(c.text, c.kind) for c in rule.conditions.all()),
-            scope=scope_by_number[notice_by_pk[rule.notice_id].number],
-            replaces=row_key(rule.replaces),
-            replaced_by=rule_replaced_by.get(rule.pk),
-            replaced_in=rule_replaced_in.get(rule.pk, ()),
+            scope=tables.scope(rule),
+            replaces=tables.rule_key(rule.replaces),
+            replaced_by=replaced_by.get(rule.pk),
+            replaced_in=replaced_in.get(rule.pk, ()),
         )
-        for rule in rule_rows
+        for rule in rows
     )
 
-    level_rows = [
+
+def read_levels(tables: Tables) -> tuple[LevelInfo, ...]:
+    rows = [
         level
-        for level in public(models.LevelEquivalence.objects.filter(notice__in=notices))
+        for level in tables.public(models.LevelEquivalence.objects.filter(notice__in=list(tables.notice_by_pk)))
         .select_related("occupation", "deemed_level", "eligible_level", "clause", "replaces")
         .order_by("notice__issued_on", "notice_id", "certificate__order", "pk")
-        if level.replaces_id is None or level.replaces.notice_id in notice_by_pk
+        if level.replaces_id is None or level.replaces.notice_id in tables.notice_by_pk
     ]
-
-    def level_key(level) -> tuple[str, str] | None:
-        return (notice_by_pk[level.notice_id].number, slugs[level.certificate_id]) if level else None
-
-    level_replaced_by, level_replaced_in = replacements_of(level_rows, level_key, scope_by_number, notice_by_pk)
-    levels = tuple(
+    replaced_by, replaced_in = replacements_of(rows, tables.level_key, tables.scope_by_number, tables.notice_by_pk)
+    return tuple(
         LevelInfo(
-            held=slugs[level.certificate_id],
+            held=tables.slugs[level.certificate_id],
             occupation=level.occupation.name,
             deemed_level=level.deemed_level.number,
             eligible_level=level.eligible_level.number,
@@ -286,25 +303,30 @@ def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
             quote=level.quote,
             valid_from=level.valid_from,
             valid_until=level.valid_until,
-            notice_number=notice_by_pk[level.notice_id].number,
-            scope=scope_by_number[notice_by_pk[level.notice_id].number],
-            replaces=level_key(level.replaces),
-            replaced_by=level_replaced_by.get(level.pk),
-            replaced_in=level_replaced_in.get(level.pk, ()),
+            notice_number=tables.number(level),
+            scope=tables.scope(level),
+            replaces=tables.level_key(level.replaces),
+            replaced_by=replaced_by.get(level.pk),
+            replaced_in=replaced_in.get(level.pk, ()),
         )
-        for level in level_rows
+        for level in rows
     )
 
+
+def read_facts(tables: Tables) -> dict[str, tuple[FactInfo, ...]]:
+    """Reference facts of public confidence only (high, medium), by certificate."""
     facts: dict[str, list[FactInfo]] = {}
-    public_confidence = {models.ReferenceFact.Confidence.HIGH, models.ReferenceFact.Confidence.MEDIUM}
-    for fact in models.ReferenceFact.objects.filter(confidence__in=public_confidence).order_by(
-        "certificate_id", "order", "pk"
-    ):
-        facts.setdefault(slugs[fact.certificate_id], []).append(
+    public_confidence = models.ReferenceFact.PUBLIC_CONFIDENCE
+    rows = models.ReferenceFact.objects.filter(confidence__in=public_confidence)
+    for fact in rows.order_by("certificate_id", "order", "pk"):
+        facts.setdefault(tables.slugs[fact.certificate_id], []).append(
             FactInfo(fact.topic, fact.text, fact.source, fact.url, fact.confidence)
         )
+    return {slug: tuple(items) for slug, items in facts.items()}
 
-    next_steps = tuple(
+
+def read_next_steps() -> tuple[Channel, ...]:
+    return tuple(
         Channel(
             department=step.department.name,
             region=step.province.code if step.province_id else None,
@@ -322,29 +344,32 @@ def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
         for step in models.NextStep.objects.public().select_related("department", "province").order_by("order", "pk")
     )
 
-    provinces = {
-        province.code: ProvinceInfo(province.code, province.name)
-        for province in models.Province.objects.order_by("order", "code")
-    }
-    issuance = {
-        (code, slugs[cert_id]): ISSUANCE[status]
-        for code, cert_id, status in models.Issuance.objects.values_list("province__code", "certificate_id", "status")
-    }
+
+def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
+    """Build a RuleBook from the database (a fixed number of queries, independent of size).
+
+    Public: published rows of published notices. With include_drafts (staff
+    preview): drafts too.
+    """
+    tables = Tables(include_drafts)
+    notices = read_notices(tables)
+    certificates = read_certificates(tables)  # before the rows that name certificates by slug
+    issuance = models.Issuance.objects.values_list("province__code", "certificate_id", "status")
     return RuleBook(
         version=version,
-        notices=notice_infos,
+        notices=notices,
         certificates=certificates,
-        rules=rules,
-        levels=levels,
+        rules=read_rules(tables),
+        levels=read_levels(tables),
         skill_levels={
             level.number: SkillLevelInfo(level.number, level.label, level.title)
             for level in models.SkillLevel.objects.all()
         },
-        provinces=provinces,
+        provinces={p.code: ProvinceInfo(p.code, p.name) for p in models.Province.objects.order_by("order", "code")},
         occupations=dict(models.Occupation.objects.values_list("name", "code")),
-        issuance=issuance,
-        clauses=clauses,
+        issuance={(code, tables.slugs[cert]): ISSUANCE[status] for code, cert, status in issuance},
+        clauses=read_clauses(tables),
         departments=tuple(models.Department.objects.order_by("order", "name").values_list("name", flat=True)),
-        facts={slug: tuple(items) for slug, items in facts.items()},
-        next_steps=next_steps,
+        facts=read_facts(tables),
+        next_steps=read_next_steps(),
     )
