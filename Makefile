@@ -11,7 +11,7 @@ TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key DJANGO_SECURE_SSL_REDIRECT=0 
 PROD_ENV := DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-local-production-like-secret-key-for-this-machine-$$(hostname)} \
 	DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1}
 
-.PHONY: install run test lint format serve bench bench-instructions bench-import screenshots clean
+.PHONY: install run test test-fast lint format serve bench bench-instructions bench-import screenshots clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,11 +27,17 @@ run: install
 
 test: install
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
-	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest --durations=15 $(PYTEST_ARGS)
+
+# The quick loop while working: no browser, no printing every combination, SQLite only (about two minutes).
+test-fast: install
+	$(TEST_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(TEST_ENV) $(PY) -m pytest -q -m "not browser and not print_all and not postgres" $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(TEST_ENV) $(PY) -W ignore::RuntimeWarning manage.py makemigrations --check --dry-run
 
 format: install
 	$(VENV)/bin/ruff check --fix .
