@@ -169,8 +169,11 @@ def test_bad_routes_and_unknown_parameters(client):
     body = get_json(client, "/api/v1/routes", status=400)
     assert "请选择想取得的证书" in body["error"]
     assert get_json(client, "/api/v1/routes?target=" + quote("焊工证"), status=400)["field"] == "target"
-    # Parameters the API does not know (tracking tags, say) are ignored.
-    assert get_json(client, "/api/v1/lookup?held=building-welder&utm_source=x")["held"] == ["building-welder"]
+    # A parameter the API does not take is refused, naming those it takes: a typo is not silently ignored.
+    body = get_json(client, "/api/v1/lookup?held=building-welder&utm_source=x", status=400)
+    assert "utm_source" in body["error"] and body["field"] == "utm_source"
+    assert [choice["value"] for choice in body["choices"]] == ["held", "region", "on"]
+    assert get_json(client, "/api/v1/matrix?held=building-welder", status=400)["field"] == "held"
 
 
 def test_api_only_answers_get(client):

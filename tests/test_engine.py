@@ -20,6 +20,13 @@ FUSION = "fusion-welding-cutting"
 B_WELD = "building-welder"
 SPECIAL = "special-equipment-welder"
 ALL = (LOW, HIGH, B_ELEC, FUSION, B_WELD, SPECIAL)
+# As the pickers list them, by department: the order of `held` in a page's own address.
+PICKER = (LOW, HIGH, FUSION, B_ELEC, B_WELD, SPECIAL)
+
+
+def in_picker_order(held) -> list[str]:
+    return sorted(held, key=PICKER.index)
+
 
 HC_TRAINING = "安全作业培训"
 HC_EXAM = ("安全技术理论考核", "安全操作技能考核")  # 建筑…特种作业人员考核

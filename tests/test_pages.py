@@ -4,6 +4,7 @@ import csv
 import gzip
 import io
 import re
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from django.test import RequestFactory
 
 from recognition.models import Certificate, Issuance
 from recognition.site import views
-from tests.test_engine import ALL, ALL_COMBINATIONS, NOTICE_ROWS, PAIRS_WITH_A_ROW
+from tests.test_engine import ALL, ALL_COMBINATIONS, NOTICE_ROWS, PAIRS_WITH_A_ROW, in_picker_order
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def html(response) -> str:
 
 
 def query(*held, region=None) -> str:
-    parts = [f"held={slug}" for slug in held]
+    parts = [f"held={slug}" for slug in in_picker_order(held)]
     if region:
         parts.append(f"region={region}")
     return "/?" + "&".join(parts)
@@ -365,4 +366,42 @@ def test_certificate_pages_say_what_the_certificate_is_for_with_the_source(clien
 def test_a_form_sent_without_a_script_lands_on_the_short_address(client, sent, short):
     response = client.get(sent)
     assert (response.status_code, response["Location"]) == (302, short)
-    assert client.get(sent, headers={"HX-Request": "true"}).status_code == 200  # htmx leaves them out itself
+    # htmx leaves them out itself; asked anyway, the fragment too comes from the short address.
+    response = client.get(sent, headers={"HX-Request": "true"})
+    assert (response.status_code, response["Location"]) == (302, short)
+
+
+@pytest.mark.parametrize(
+    "sent,own",
+    [
+        # WeChat adds these to a shared link: it still opens, at the page's own address.
+        ("/?held=building-welder&from=singlemessage&isappinstalled=0", "/?held=building-welder"),
+        ("/?held=building-welder&held=low-voltage-electrician", "/?held=low-voltage-electrician&held=building-welder"),
+        ("/?held=building-welder&held=building-welder", "/?held=building-welder"),
+        ("/?region=11&held=building-welder", "/?held=building-welder&region=11"),
+        (
+            "/routes/?held=building-welder&target=building-electrician",
+            "/routes/?target=building-electrician&held=building-welder",
+        ),
+        ("/matrix/?x=" + "y" * 900, "/matrix/"),
+        ("/certificates/?q=%E7%94%B5%E5%B7%A5%E8%AF%81&utm_source=x", "/certificates/?q=%E7%94%B5%E5%B7%A5%E8%AF%81"),
+        ("/notices/rstf-2026-1/?on=2026-03-01&ref=qr", "/notices/rstf-2026-1/?on=2026-03-01"),
+    ],
+)
+def test_a_page_asked_in_another_form_is_sent_to_its_own_address_before_rendering(client, sent, own):
+    response = client.get(sent)
+    assert (response.status_code, response["Location"]) == (302, own)
+    page = client.get(own)
+    assert page.status_code == 200
+    if "print-qr" in html(page):
+        assert escape(f"http://testserver{own}") in html(page)  # printed as its own address
+
+
+def test_the_answer_store_keeps_no_junk_address(client):
+    from recognition.http import answer_store
+
+    answer_store.forget()
+    for n in range(200):
+        assert client.get(f"/?held=building-welder&junk={n}").status_code == 302
+    assert client.get("/?held=building-welder").status_code == 200
+    assert len(answer_store.store) == 1

@@ -232,8 +232,9 @@ def error_response(error: QueryError) -> JsonResponse:
 
 
 def api_asks(**takes) -> Callable:
-    """The call's question (see recognition.site.query.asks); a bad one gets a JSON error naming the choices."""
-    return asks(lambda request, error: error_response(error), **takes)
+    """The call's question (see recognition.site.query.asks); a bad one, or an unknown parameter, gets a JSON
+    error naming the choices."""
+    return asks(lambda request, error: error_response(error), page=False, **takes)
 
 
 @require_safe

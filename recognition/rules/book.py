@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
 # Condition kinds the engine can decide; every other condition is stated.
 TARGET_ISSUED_IN_REGION = "target-issued-in-region"
@@ -219,6 +220,14 @@ class RuleBook:
     departments: tuple[str, ...] = ()
     facts: dict[str, tuple[FactInfo, ...]] = field(default_factory=dict)  # by certificate; public ones only
     next_steps: tuple[Channel, ...] = ()  # where to apply, per department and region
+
+    @cached_property
+    def picker_order(self) -> tuple[str, ...]:
+        """The certificates as the pickers list them: by department (in their order), then in display order."""
+        groups: dict[str, list[str]] = {name: [] for name in self.departments}
+        for slug, cert in self.certificates.items():
+            groups.setdefault(cert.department, []).append(slug)
+        return tuple(slug for slugs in groups.values() for slug in slugs)
 
     @property
     def notice(self) -> NoticeInfo | None:

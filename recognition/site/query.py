@@ -14,8 +14,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
+from urllib.parse import parse_qsl, urlencode
 
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.utils import timezone
 
 from recognition.rules.book import RuleBook
@@ -78,7 +79,7 @@ def parse_held(params: QueryDict, book: RuleBook, required: bool) -> tuple[str, 
     if required and not held:
         raise QueryError("请至少选择一种持有的证书(参数 held)。", "held", choices)
     held_set = set(held)
-    return tuple(slug for slug in book.certificates if slug in held_set)
+    return tuple(slug for slug in book.picker_order if slug in held_set)
 
 
 def parse_region(params: QueryDict, book: RuleBook) -> str | None:
@@ -141,8 +142,16 @@ def parse_on(params: QueryDict, allow_all: bool = False) -> datetime.date | None
     return day
 
 
-# What a view may take: held and target REQUIRED or OPTIONAL; region and q yes or no; on DAY or DAY_OR_ALL.
-PARAMETERS = ("target", "held", "region", "q", "on")
+# Every parameter any address takes, in the forms' order, with what it asks. A view takes held and target
+# REQUIRED or OPTIONAL, region and q or not, and on as a DAY or DAY_OR_ALL.
+PARAMETER_NAMES = {
+    "target": "想取得的证书",
+    "held": "持有的证书",
+    "region": "地区",
+    "q": "搜索词",
+    "on": "日期",
+}
+PARAMETERS = tuple(PARAMETER_NAMES)
 REQUIRED, OPTIONAL = "required", "optional"
 DAY, DAY_OR_ALL = "day", "day-or-all"
 
@@ -156,6 +165,15 @@ class Question:
     region: str | None = None
     on: datetime.date | None = None  # None only with on=all: every day
     words: str = ""
+    day_asked: str = ""  # `on` as asked (2027-03-01 or all); empty for today
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """The question as its address's query, in the forms' order: what the page prints, encodes and keys on."""
+        pairs = [("target", self.target)] if self.target else []
+        pairs += [("held", slug) for slug in self.held]
+        pairs += [("region", self.region)] if self.region else []
+        pairs += [("q", self.words)] if self.words else []
+        return pairs + ([("on", self.day_asked)] if self.day_asked else [])
 
 
 def read_question(
@@ -170,25 +188,72 @@ def read_question(
 ) -> Question:
     """The request's question, as the view takes it; QueryError at the first parameter at fault."""
     params = query_params(request)
+    day = parse_on(params, allow_all=on == DAY_OR_ALL)
+    asked = [value.strip() for value in params.getlist("on") if value.strip()]
     return Question(
         target=parse_target(params, book, required=target == REQUIRED) if target else None,
         held=parse_held(params, book, required=held == REQUIRED) if held else (),
         region=parse_region(params, book) if region else None,
         words=parse_search(params) if q else "",
-        on=parse_on(params, allow_all=on == DAY_OR_ALL),
+        on=day,
+        day_asked=(day.isoformat() if day else ALL_DAYS) if asked else "",
     )
 
 
-def asks(on_error: Callable[[HttpRequest, QueryError], HttpResponse], **takes) -> Callable:
-    """view(request, book, …) becomes view(request, book, question, …); a bad query gets on_error's answer."""
+def taken(takes: dict) -> tuple[str, ...]:
+    """The parameters a view takes, in PARAMETERS' order (every view takes `on`)."""
+    return tuple(name for name in PARAMETERS if name == "on" or takes.get(name))
+
+
+def unknown_parameters(request: HttpRequest, takes: dict) -> list[str]:
+    return [name for name in request.GET if name not in taken(takes)]
+
+
+def unknown_message(unknown: list[str], takes: dict) -> QueryError:
+    names = "、".join(f"“{name}”" for name in unknown[:5])
+    return QueryError(
+        f"不认识的查询参数:{names}。本地址只接受:{'、'.join(taken(takes))}。",
+        unknown[0],
+        {name: PARAMETER_NAMES[name] for name in taken(takes)},
+    )
+
+
+def canonical_query(question: Question) -> str:
+    return urlencode(question.pairs())
+
+
+def asked_pairs(request: HttpRequest) -> list[tuple[str, str]]:
+    """The query as sent, pair by pair in its order (QUERY_STRING holds the bytes as Latin-1, as WSGI says)."""
+    raw = request.META.get("QUERY_STRING", "").encode("iso-8859-1", "replace").decode("utf-8", "replace")
+    return parse_qsl(raw, keep_blank_values=True)
+
+
+def asks(on_error: Callable[[HttpRequest, QueryError], HttpResponse], page: bool = True, **takes) -> Callable:
+    """view(request, book, …) becomes view(request, book, question, …); a bad query gets on_error's answer.
+
+    A page asked in any other form than its question's own address (parameters it does not take, such as
+    the from=singlemessage WeChat adds to a shared link, empty fields, another order) is sent there first,
+    so what it prints, encodes and is kept under is that address. The API refuses unknown parameters.
+    """
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapper(request: HttpRequest, book: RuleBook, *args, **kwargs) -> HttpResponse:
             try:
+                query_params(request)  # an absurdly long query is refused before anything is read
+                unknown = unknown_parameters(request, takes)
+                if unknown and not page:
+                    raise unknown_message(unknown, takes)
+                if unknown:
+                    request.GET = request.GET.copy()
+                    for name in unknown:
+                        del request.GET[name]
                 question = read_question(request, book, **takes)
             except QueryError as error:
                 return on_error(request, error)
+            if page and (unknown or asked_pairs(request) != question.pairs()):
+                query = canonical_query(question)
+                return HttpResponseRedirect(f"{request.path}?{query}" if query else request.path)
             return view(request, book, question, *args, **kwargs)
 
         return wrapper

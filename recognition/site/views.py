@@ -9,8 +9,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable
 from datetime import date
-from functools import lru_cache, wraps
-from urllib.parse import urlencode
+from functools import lru_cache
 
 import segno
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
@@ -20,7 +19,6 @@ from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponsePermanentRedirect,
-    HttpResponseRedirect,
 )
 from django.shortcuts import render
 from django.template import loader
@@ -76,23 +74,9 @@ def day_context(request: HttpRequest, on: date | None) -> dict:
     }
 
 
-def short_address(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A form sent without a script carries its unchosen fields (`region=`, `on=`): send the browser to the
-    short address the page prints and encodes, the one the script asks for (static/js/site.js)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        params = request.GET
-        if request.htmx or not any("" in params.getlist(name) for name in params):
-            return view(request, *args, **kwargs)
-        kept = [(name, value) for name, values in params.lists() for value in values if value != ""]
-        return HttpResponseRedirect(f"{request.path}?{urlencode(kept)}" if kept else request.path)
-
-    return wrapper
-
-
 def page_asks(**takes) -> Callable:
-    """The page's question (see recognition.site.query.asks); a bad one gets the 400 page."""
+    """The page's question (see recognition.site.query.asks): a bad one gets the 400 page, and an address in
+    another form than the question's own is sent there."""
     return asks(lambda request, error: bad_request(request, error), **takes)
 
 
@@ -115,7 +99,6 @@ def home_context(request: HttpRequest, book: RuleBook, question: Question, previ
 
 
 @require_safe
-@short_address
 @public_cache(htmx=True)
 @page_asks(held=OPTIONAL, region=True)
 def home(request: HttpRequest, book: RuleBook, question: Question, preview: bool = False) -> HttpResponse:
@@ -144,7 +127,6 @@ def routes_context(request: HttpRequest, book: RuleBook, question: Question) -> 
 
 
 @require_safe
-@short_address
 @public_cache(htmx=True)
 @page_asks(target=OPTIONAL, held=OPTIONAL, region=True)
 def routes(request: HttpRequest, book: RuleBook, question: Question) -> HttpResponse:

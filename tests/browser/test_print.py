@@ -6,7 +6,7 @@ import pytest
 import zxingcpp
 
 from recognition.models import Issuance
-from tests.test_engine import ALL_COMBINATIONS
+from tests.test_engine import ALL_COMBINATIONS, in_picker_order
 
 # Regions where the answer differs: 熔化焊接 -> 建筑焊工 holds only where 建筑焊工 is issued.
 REGIONS = {"31": Issuance.Status.NOT_ISSUED, "44": Issuance.Status.ISSUED, "11": Issuance.Status.UNKNOWN}
@@ -19,7 +19,7 @@ CASES = [(held, None) for held in ALL_COMBINATIONS] + [
 
 
 def address(held, region) -> str:
-    query = "&".join(f"held={slug}" for slug in held)
+    query = "&".join(f"held={slug}" for slug in in_picker_order(held))
     return f"/?{query}&region={region}" if region else f"/?{query}"
 
 
