@@ -273,3 +273,26 @@ def test_no_route_to_a_certificate_already_held(book):
 )
 def test_search_understands_the_names_workers_use(book, words, expected):
     assert engine.search_certificates(book, words) == expected
+
+
+def test_the_book_finds_rules_and_levels_by_key_held_and_target(book):
+    for rule in book.rules:
+        assert book.rule(rule.key) is rule
+        assert rule in book.rules_by_held[rule.held] and rule in book.rules_by_target[rule.target]
+    for level in book.levels:
+        assert book.level(level.key) is level and level in book.levels_by_held[level.held]
+    assert book.rule(("人社厅发〔2026〕1号", 99)) is None and book.rule(None) is None
+    assert sum(len(rules) for rules in book.rules_by_held.values()) == len(book.rules)
+
+
+def test_an_answer_reads_only_the_rules_of_the_certificates_it_is_about(book):
+    """Thousands of rules about other certificates change neither the answer nor which rules it reads."""
+    others = tuple(
+        replace(rule, serial=1000 + n, held=f"other-{n}", target=f"other-{n + 1}")
+        for n, rule in enumerate(book.rules * 800)
+    )
+    big = replace(book, rules=book.rules + others)
+    assert len(big.rules) > 5000
+    for held in ([LOW], [FUSION, B_WELD], list(ALL)):
+        assert engine.lookup(big, held, on=TODAY) == engine.lookup(book, held, on=TODAY)
+    assert engine.routes(big, B_WELD, on=TODAY) == engine.routes(book, B_WELD, on=TODAY)

@@ -203,6 +203,14 @@ class Channel:
         return bool(self.office_name or self.address)
 
 
+def group(rows, attribute: str) -> dict:
+    """Rows by one attribute's value, each group in the rows' order."""
+    groups: dict = {}
+    for row in rows:
+        groups.setdefault(getattr(row, attribute), []).append(row)
+    return {value: tuple(items) for value, items in groups.items()}
+
+
 @dataclass(frozen=True)
 class RuleBook:
     """Everything the site states, as plain data, with the version it came from."""
@@ -244,13 +252,41 @@ class RuleBook:
     def skill_level(self, number: int) -> SkillLevelInfo:
         return self.skill_levels.get(number) or SkillLevelInfo(number, f"{number}级", "")
 
+    # Indexes, built once per book on first use: an answer's cost grows with the certificates it is about,
+    # not with the whole rule book.
+    @cached_property
+    def rule_position(self) -> dict[tuple[str, int], int]:
+        """Each rule's place in `rules` (oldest notice first, then 序号), by key."""
+        return {rule.key: index for index, rule in enumerate(self.rules)}
+
+    @cached_property
+    def level_by_key(self) -> dict[tuple[str, str], LevelInfo]:
+        return {level.key: level for level in self.levels}
+
+    @cached_property
+    def rules_by_held(self) -> dict[str, tuple[RuleInfo, ...]]:
+        return group(self.rules, "held")
+
+    @cached_property
+    def rules_by_target(self) -> dict[str, tuple[RuleInfo, ...]]:
+        return group(self.rules, "target")
+
+    @cached_property
+    def levels_by_held(self) -> dict[str, tuple[LevelInfo, ...]]:
+        return group(self.levels, "held")
+
+    @cached_property
+    def certificate_position(self) -> dict[str, int]:
+        return {slug: index for index, slug in enumerate(self.certificates)}
+
     def rule(self, key: tuple[str, int] | None) -> RuleInfo | None:
         """The rule with this (notice number, serial), if the book holds it."""
-        return next((rule for rule in self.rules if rule.key == key), None) if key else None
+        position = self.rule_position.get(key) if key else None
+        return self.rules[position] if position is not None else None
 
     def level(self, key: tuple[str, str] | None) -> LevelInfo | None:
         """The level equivalence with this (notice number, certificate held), if the book holds it."""
-        return next((level for level in self.levels if level.key == key), None) if key else None
+        return self.level_by_key.get(key) if key else None
 
     def region_names(self, codes: Iterable[str]) -> str:
         """江苏省、浙江省: the regions' names, or their codes where unknown."""

@@ -262,6 +262,11 @@ def rule_status(row: RuleInfo | LevelInfo, day: date) -> str:
     return IN_FORCE
 
 
+def rule_position(book: RuleBook):
+    """A sort key: a rule's place in the book (oldest notice first, then 序号)."""
+    return lambda rule: book.rule_position[rule.key]
+
+
 def rules_in_force(book: RuleBook, on: date | None) -> list[RuleInfo]:
     return [rule for rule in book.rules if rule.in_force_on(on)]
 
@@ -296,16 +301,15 @@ def lookup(book: RuleBook, held: Iterable[str], region: str | None = None, on: d
     assert not region or region in book.provinces, f"unknown region {region}"
     region = region or None
     held_set = set(held_slugs)
-    order = {slug: index for index, slug in enumerate(book.certificates)}
+    order = book.certificate_position
 
     def sort_key(recognition: Recognition) -> tuple:
         rule = recognition.rule
         return (order[rule.target], order[rule.held], rule.valid_from, rule.notice_number, rule.serial)
 
     recognitions, already_held, upcoming, ended = [], [], [], []
-    for rule in book.rules:
-        if rule.held not in held_set:
-            continue
+    rules = sorted((rule for slug in held_slugs for rule in book.rules_by_held.get(slug, ())), key=rule_position(book))
+    for rule in rules:
         if rule.in_force_on(on):
             recognition = recognise(book, rule, region, on)
             replaced_here = any(c.kind == REPLACED_IN_REGION and c.met is False for c in recognition.conditions)
@@ -321,14 +325,12 @@ def lookup(book: RuleBook, held: Iterable[str], region: str | None = None, on: d
             elif rule.valid_until is not None and rule.valid_until < on:
                 ended.append(recognise(book, rule, region, on))
 
-    levels = sorted(
-        (
-            level
-            for level in levels_in_force(book, on)
-            if level.held in held_set and level_applies_in(book, level, region, on)
-        ),
-        key=lambda level: order[level.held],
-    )
+    levels = [
+        level
+        for slug in sorted(held_slugs, key=order.__getitem__)
+        for level in book.levels_by_held.get(slug, ())
+        if level.in_force_on(on) and level_applies_in(book, level, region, on)
+    ]
     return LookupResult(
         held=held_slugs,
         region=book.provinces[region] if region else None,
@@ -362,15 +364,14 @@ def routes(
     region = region or None
     held_slugs = normalise_held(book, held)
     held_set = set(held_slugs)
-    in_force = rules_in_force(book, on)
-    incoming: dict[str, list[RuleInfo]] = {}
-    for rule in in_force:
-        incoming.setdefault(rule.target, []).append(rule)
+
+    def incoming(slug: str) -> list[RuleInfo]:
+        return [rule for rule in book.rules_by_target.get(slug, ()) if rule.in_force_on(on)]
 
     found: list[tuple[RuleInfo, ...]] = []
 
     def extend(chain: tuple[RuleInfo, ...], visited: frozenset[str]) -> None:
-        for rule in incoming.get(chain[0].held if chain else target, []):
+        for rule in incoming(chain[0].held if chain else target):
             if rule.held in visited:
                 continue
             new_chain = (rule, *chain)
@@ -387,10 +388,14 @@ def routes(
             for chain in found
             if chain[0].held in held_set and not any(rule.held in held_set for rule in chain[1:])
         ]
-    order = {slug: index for index, slug in enumerate(book.certificates)}
+    order = book.certificate_position
     found.sort(key=lambda chain: (len(chain), [order[rule.held] for rule in chain], [r.serial for r in chain]))
     level = next(
-        (lvl for lvl in levels_in_force(book, on) if lvl.held == target and level_applies_in(book, lvl, region, on)),
+        (
+            lvl
+            for lvl in book.levels_by_held.get(target, ())
+            if lvl.in_force_on(on) and level_applies_in(book, lvl, region, on)
+        ),
         None,
     )
 
