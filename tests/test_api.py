@@ -216,3 +216,8 @@ def test_reading_the_rules_afresh_is_a_fixed_number_of_queries(django_assert_max
     snapshot.clear_cache()
     with django_assert_max_num_queries(18):
         snapshot.current_rules()
+
+
+def test_routes_say_how_many_routes_are_left_out(client):
+    for slug in ["building-welder", "building-electrician", "special-equipment-welder"]:
+        assert get_json(client, f"/api/v1/routes?target={slug}")["omitted"] == 0  # today every route is shown

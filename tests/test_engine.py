@@ -296,3 +296,39 @@ def test_an_answer_reads_only_the_rules_of_the_certificates_it_is_about(book):
     for held in ([LOW], [FUSION, B_WELD], list(ALL)):
         assert engine.lookup(big, held, on=TODAY) == engine.lookup(book, held, on=TODAY)
     assert engine.routes(big, B_WELD, on=TODAY) == engine.routes(book, B_WELD, on=TODAY)
+
+
+def many_routes_book(book, starts: int = 12):
+    """Certificates c0…c{starts-1}, each with a rule to every other and to B_WELD: hundreds of chains."""
+    template = book.rules[0]
+    names = [f"c{n}" for n in range(starts)]
+    certificates = dict(book.certificates)
+    for name in names:
+        certificates[name] = replace(book.certificates[LOW], slug=name, name=name)
+    rules, serial = [], 100
+    for held in names:
+        for target in [*names, B_WELD]:
+            if target != held:
+                serial += 1
+                waived = ("安全作业培训",) * (1 + names.index(held) % 3) if target == B_WELD else ("x",)
+                rules.append(replace(template, serial=serial, held=held, target=target, waived=waived))
+    return replace(book, certificates=certificates, rules=tuple(rules))
+
+
+def test_routes_are_bounded_by_what_a_worker_can_use(book):
+    big = many_routes_book(book)
+    result = engine.routes(big, B_WELD, on=TODAY)
+    shown = [*result.direct, *result.indirect]
+    assert len(shown) == engine.ROUTES_SHOWN
+    starts = [route.start for route in shown]
+    assert max(starts.count(start) for start in starts) <= engine.ROUTES_PER_START
+    every = 12 + 12 * 11 + 12 * 11 * 10  # one, two and three rules long
+    assert result.omitted == every - len(shown)
+    # Those sparing most of the target's steps first, then fewer rules.
+    assert {route.rules[-1].waived.__len__() for route in result.direct} == {3}
+    assert all(len(route.rules[-1].waived) == 3 for route in shown)
+
+
+@pytest.mark.parametrize("target", ALL)
+def test_with_todays_rules_every_route_is_shown(book, target):
+    assert engine.routes(book, target, on=TODAY).omitted == 0

@@ -179,6 +179,7 @@ def routes_json(book: RuleBook, result: engine.RoutesResult) -> dict:
         "region": {"code": result.region.code, "name": result.region.name} if result.region else None,
         "direct": [route(r) for r in result.direct],
         "indirect": [route(r) for r in result.indirect],
+        "omitted": result.omitted,
         "level": level_json(book, result.level, region, result.on) if result.level else None,
     }
 

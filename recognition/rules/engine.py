@@ -17,7 +17,7 @@ engine only asserts them, as a programming error.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -117,6 +117,7 @@ class RoutesResult:
     level: LevelInfo | None
     region: ProvinceInfo | None = None
     on: date | None = None
+    omitted: int = 0  # routes that exist beyond those shown (best_routes)
 
 
 def search_certificates(book: RuleBook, text: str) -> tuple[str, ...]:
@@ -262,6 +263,11 @@ def rule_status(row: RuleInfo | LevelInfo, day: date) -> str:
     return IN_FORCE
 
 
+# How many routes to a certificate an answer shows: from each certificate, and in all.
+ROUTES_PER_START = 3
+ROUTES_SHOWN = 20
+
+
 def rule_position(book: RuleBook):
     """A sort key: a rule's place in the book (oldest notice first, then 序号)."""
     return lambda rule: book.rule_position[rule.key]
@@ -388,8 +394,14 @@ def routes(
             for chain in found
             if chain[0].held in held_set and not any(rule.held in held_set for rule in chain[1:])
         ]
-    order = book.certificate_position
-    found.sort(key=lambda chain: (len(chain), [order[rule.held] for rule in chain], [r.serial for r in chain]))
+    decided: dict[tuple[str, int], Recognition] = {}
+
+    def decide(rule: RuleInfo) -> Recognition:
+        if rule.key not in decided:
+            decided[rule.key] = recognise(book, rule, region, on)
+        return decided[rule.key]
+
+    shown = best_routes(book, found, lambda chain: not any(decide(rule).excluded for rule in chain))
     level = next(
         (
             lvl
@@ -400,14 +412,40 @@ def routes(
     )
 
     def route(chain: tuple[RuleInfo, ...]) -> Route:
-        return Route(tuple(recognise(book, rule, region, on) for rule in chain))
+        return Route(tuple(decide(rule) for rule in chain))
 
     return RoutesResult(
         target=target,
         held=held_slugs,
-        direct=tuple(route(chain) for chain in found if len(chain) == 1),
-        indirect=tuple(route(chain) for chain in found if len(chain) > 1),
+        direct=tuple(route(chain) for chain in shown if len(chain) == 1),
+        indirect=tuple(route(chain) for chain in shown if len(chain) > 1),
         level=level,
         region=book.provinces[region] if region else None,
         on=on,
+        omitted=len(found) - len(shown),
     )
+
+
+def best_routes(
+    book: RuleBook, chains: list[tuple[RuleInfo, ...]], usable: Callable[[tuple[RuleInfo, ...]], bool]
+) -> list[tuple[RuleInfo, ...]]:
+    """The routes a worker can use: at most ROUTES_PER_START from each certificate and ROUTES_SHOWN in all;
+    those that apply where asked first, then those sparing most of the target's steps, then those of fewer
+    rules, then in certificate order.
+
+    Only these are shown: a rule book of thousands of rules has tens of thousands of chains.
+    """
+    order = book.certificate_position
+
+    def rank(chain: tuple[RuleInfo, ...]) -> tuple:
+        return (-len(chain[-1].waived), len(chain), [order[rule.held] for rule in chain], [r.serial for r in chain])
+
+    shown, per_start = [], {}
+    for chain in sorted(chains, key=lambda chain: (not usable(chain), rank(chain))):
+        start = chain[0].held
+        if per_start.get(start, 0) < ROUTES_PER_START:
+            per_start[start] = per_start.get(start, 0) + 1
+            shown.append(chain)
+            if len(shown) == ROUTES_SHOWN:
+                break
+    return sorted(shown, key=lambda chain: (len(chain), not usable(chain), rank(chain)))
