@@ -95,9 +95,8 @@ class StaffAdmin(VersionAdmin):
             super().delete_queryset(request, queryset)
 
     def get_deleted_objects(self, objs, request):
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        deleted, counts, perms_needed, protected = delete_page.deleted_objects(objs, request, self.admin_site)
         also = [delete_page.admin_link(obj) for obj in self.also_protected_by(objs)]
-        deleted, counts = delete_page.readable_links(deleted), delete_page.readable_counts(counts)
         return deleted, counts, perms_needed, list(dict.fromkeys([*protected, *also]))
 
     def also_protected_by(self, objs) -> list:
