@@ -118,7 +118,7 @@ def test_the_rule_list_names_each_rules_notice(admin_client):
 )
 def test_staff_see_what_starts_or_ends_within_90_days(admin_client, monkeypatch, changing, today, expected):
     load_provincial()
-    monkeypatch.setattr("recognition.admin.timezone.localdate", lambda: today)
+    monkeypatch.setattr("recognition.admin.rules.timezone.localdate", lambda: today)
     response = admin_client.get(RULES, {"changing": changing})
     assert {(rule.notice.number, rule.serial) for rule in response.context["cl"].result_list} == expected
 
@@ -131,7 +131,7 @@ def test_staff_see_the_rows_whose_review_is_due(admin_client, monkeypatch):
     level = notice.level_equivalences.get()
     level.review_due = date(2027, 1, 1)
     level.save()
-    monkeypatch.setattr("recognition.admin.timezone.localdate", lambda: date(2026, 11, 27))
+    monkeypatch.setattr("recognition.admin.rules.timezone.localdate", lambda: date(2026, 11, 27))
     assert list(admin_client.get(RULES, {"changing": "review"}).context["cl"].result_list) == [rule]
     assert list(admin_client.get(LEVELS, {"changing": "review"}).context["cl"].result_list) == []
     assert list(admin_client.get(LEVELS, {"changing": "starting"}).context["cl"].result_list) == []

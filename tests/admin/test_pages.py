@@ -189,6 +189,8 @@ def test_the_delete_page_names_link_rows_as_staff_know_them(admin_client):
     assert "object (" not in page
     assert "关系" not in page
     assert f"免予的环节:{rule} → 安全作业培训" in page
+    links = rule.waived.count() + rule.remaining.count()  # both link tables, counted together
+    assert f"<li>免予的环节和仍须参加的环节: {links}</li>" in page
 
 
 def test_clauses_are_named_as_a_reader_cites_them(admin_client):

@@ -7,7 +7,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
 
-from recognition.admin import RecognitionRuleAdmin
+from recognition.admin.rules import RecognitionRuleAdmin
 from recognition.models import (
     Certificate,
     Notice,

@@ -5,7 +5,7 @@ import datetime
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
-from recognition.admin import clause_name
+from recognition.admin.base import clause_name
 from recognition.models import Clause, Notice, RecognitionRule, Step
 from tests.browser.test_admin_browser import PASSWORD, desktop, editor_group  # noqa: F401 (fixtures)
 
