@@ -4,7 +4,7 @@ A rule's steps are many-to-many: deleting a step would silently drop it from
 every rule (the through rows cascade), changing what the site states. A
 pre_delete receiver refuses on every delete path (admin, shell, cascade from a
 certificate, a restore from history); the admin also shows the refusal before
-anyone confirms (see recognition.admin).
+anyone confirms (recognition.admin.delete_page).
 """
 
 from __future__ import annotations
