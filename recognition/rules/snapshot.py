@@ -36,6 +36,7 @@ from recognition.rules.book import (
     SkillLevelInfo,
     StepInfo,
 )
+from recognition.rules.fields import BOOK_RULE_FIELDS
 
 PUBLISHED = models.Publication.PUBLISHED
 ISSUANCE = {
@@ -243,18 +244,14 @@ def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
     rule_replaced_by, rule_replaced_in = replacements_of(rule_rows, row_key, scope_by_number, notice_by_pk)
     rules = tuple(
         RuleInfo(
-            serial=rule.serial,
+            **{f.attr: getattr(rule, f.attr) for f in BOOK_RULE_FIELDS},
             notice_number=notice_by_pk[rule.notice_id].number,
             held=slugs[rule.held_id],
             target=slugs[rule.target_id],
             apply_to=rule.apply_to.name,
-            apply_to_detail=rule.apply_to_detail,
             waived=tuple(step.name for step in rule.waived.all()),
             remaining=tuple(step.name for step in rule.remaining.all()),
             clause=rule.clause.anchor,
-            quote=rule.quote,
-            valid_from=rule.valid_from,
-            valid_until=rule.valid_until,
             conditions=tuple(ConditionInfo(c.text, c.kind) for c in rule.conditions.all()),
             scope=scope_by_number[notice_by_pk[rule.notice_id].number],
             replaces=row_key(rule.replaces),

@@ -64,6 +64,7 @@ from recognition.rules.fields.kinds import (
 )
 
 __all__ = [
+    "BOOK_RULE_FIELDS",
     "CERTIFICATE",
     "CLAUSE",
     "FORMAT",
