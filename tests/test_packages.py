@@ -189,6 +189,19 @@ def test_a_package_breaking_several_rules_is_refused_whole_with_every_reason():
     assert everything() == rows and version() == before
 
 
+def test_a_certificate_the_model_refuses_is_named_and_the_rules_naming_it_are_refused_not_an_error():
+    data = provincial()
+    del data["certificates"][0]["family"]
+    data["rules"][1].update(target="js-electrician-post", held="building-electrician")
+    data["rules"][1].update(waived=["岗位培训"], remaining=["岗位考核"])
+    rows = everything()
+    problems = refused(data)
+    assert any(problem.startswith("证书 js-electrician-post:证书类别") for problem in problems)
+    assert "规则 序号2:证书或依据条款未能写入,见上。" in problems
+    assert "等级比照 js-electrician-post 电工:证书或依据条款未能写入,见上。" in problems
+    assert everything() == rows
+
+
 @pytest.mark.parametrize(
     ("path", "value", "message"),
     [

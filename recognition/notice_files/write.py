@@ -198,7 +198,8 @@ def _write_rules(notice: Notice, items: list[dict], ctx: Writing) -> None:
         )
         ctx.pending = {}
         store_row(RULE, rule, item, ctx)
-        if rule.target is None or rule.held is None or rule.clause is None:
+        # By id: reading a required foreign key that is None raises instead of giving None.
+        if rule.target_id is None or rule.held_id is None or rule.clause_id is None:
             ctx.problem("证书或依据条款未能写入,见上。")
             continue
         found = checks.rule_problems(rule, ctx.pending["waived"], ctx.pending["remaining"])
@@ -219,7 +220,7 @@ def _write_levels(notice: Notice, items: list[dict], ctx: Writing) -> None:
             notice.level_equivalences.filter(certificate=cert, occupation=occupation).first() if cert else None
         ) or LevelEquivalence(notice=notice, certificate=cert, occupation=occupation)
         store_row(LEVEL, level, item, ctx)
-        if cert is None or level.clause is None:
+        if cert is None or level.clause_id is None:
             ctx.problem("证书或依据条款未能写入,见上。")
             continue
         found = checks.level_problems(level)

@@ -260,7 +260,7 @@ class Steps(Kind):
         return [step.name for step in sorted(getattr(row, field.attr).all(), key=lambda s: (s.order, s.pk))]
 
     def store(self, field, row, value, ctx):
-        steps = ctx.steps(row.target) if row.target else {}
+        steps = ctx.steps(row.target) if row.target_id else {}
         ctx.pending[field.attr] = [steps[name] for name in value if name in steps]
 
     def after_save(self, field, row, value, ctx):
