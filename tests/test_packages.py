@@ -14,6 +14,7 @@ from reversion.models import Version
 
 from recognition.models import (
     Certificate,
+    Condition,
     DataVersion,
     LevelEquivalence,
     Notice,
@@ -124,6 +125,26 @@ def test_1_hao_as_loaded_is_its_package_file_and_loading_it_again_changes_nothin
     before = version()
     assert packages.load(packages.parse(FIRST.read_bytes())).action == "unchanged"
     assert version() == before
+
+
+def reversed_lists(data: dict) -> dict:
+    """The same package with every rule's steps and conditions listed the other way round."""
+    for rule in data["rules"]:
+        for key in ("waived", "remaining", "conditions"):
+            rule[key] = list(reversed(rule.get(key) or []))
+    return data
+
+
+def test_reloading_with_steps_and_conditions_in_another_order_changes_nothing():
+    packages.load(provincial())
+    first = json.loads(FIRST.read_text(encoding="utf-8"))
+    assert any(len(rule["conditions"]) > 1 for rule in first["rules"])
+    assert any(len(rule["waived"]) > 1 for rule in provincial()["rules"])
+    before, rows, conditions = version(), everything(), list(Condition.objects.values_list("rule", "order", "text"))
+    assert packages.load(reversed_lists(provincial())).action == "unchanged"
+    assert packages.load(reversed_lists(first)).action == "unchanged"
+    assert version() == before and everything() == rows
+    assert list(Condition.objects.values_list("rule", "order", "text")) == conditions
 
 
 def test_an_existing_number_is_refused_without_replace_and_replaced_with_it(tmp_path):

@@ -24,7 +24,13 @@ def current(package: dict) -> dict | None:
 
 
 def normalised(package: dict) -> dict:
-    """For comparing: lists of rows in a stable order."""
+    """For comparing: lists in a stable order, wherever their order is not what the package says.
+
+    A rule's steps are a set (the database keeps them in the certificate's
+    order), and its conditions, for deciding whether a package differs, are
+    too: a file listing either in another order is the same rule, and
+    reloading it changes nothing.
+    """
     copy = json.loads(json.dumps(package))
     copy["clauses"].sort(key=lambda c: c["order"])
     copy["rules"].sort(key=lambda r: r["serial"])
@@ -33,6 +39,10 @@ def normalised(package: dict) -> dict:
     for cert in copy["certificates"]:
         cert["everyday_names"] = everyday_text(cert["everyday_names"])
         cert["steps"].sort(key=lambda s: (s["order"], s["name"]))
+    for rule in copy["rules"]:
+        rule["waived"].sort()
+        rule["remaining"].sort()
+        rule["conditions"].sort(key=lambda c: (c["text"], c["kind"]))
     return copy
 
 
