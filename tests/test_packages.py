@@ -14,6 +14,7 @@ from reversion.models import Version
 
 from recognition.models import (
     Certificate,
+    Condition,
     DataVersion,
     LevelEquivalence,
     Notice,
@@ -126,6 +127,26 @@ def test_1_hao_as_loaded_is_its_package_file_and_loading_it_again_changes_nothin
     assert version() == before
 
 
+def reversed_lists(data: dict) -> dict:
+    """The same package with every rule's steps and conditions listed the other way round."""
+    for rule in data["rules"]:
+        for key in ("waived", "remaining", "conditions"):
+            rule[key] = list(reversed(rule.get(key) or []))
+    return data
+
+
+def test_reloading_with_steps_and_conditions_in_another_order_changes_nothing():
+    packages.load(provincial())
+    first = json.loads(FIRST.read_text(encoding="utf-8"))
+    assert any(len(rule["conditions"]) > 1 for rule in first["rules"])
+    assert any(len(rule["waived"]) > 1 for rule in provincial()["rules"])
+    before, rows, conditions = version(), everything(), list(Condition.objects.values_list("rule", "order", "text"))
+    assert packages.load(reversed_lists(provincial())).action == "unchanged"
+    assert packages.load(reversed_lists(first)).action == "unchanged"
+    assert version() == before and everything() == rows
+    assert list(Condition.objects.values_list("rule", "order", "text")) == conditions
+
+
 def test_an_existing_number_is_refused_without_replace_and_replaced_with_it(tmp_path):
     packages.load(provincial())
     changed = provincial()
@@ -187,6 +208,19 @@ def test_a_package_breaking_several_rules_is_refused_whole_with_every_reason():
     assert "规则 序号2" in text and "不能既免予又仍须参加" in text
     assert "等级比照" in text and "可报名的等级必须高于视同达到的等级" in text
     assert everything() == rows and version() == before
+
+
+def test_a_certificate_the_model_refuses_is_named_and_the_rules_naming_it_are_refused_not_an_error():
+    data = provincial()
+    del data["certificates"][0]["family"]
+    data["rules"][1].update(target="js-electrician-post", held="building-electrician")
+    data["rules"][1].update(waived=["岗位培训"], remaining=["岗位考核"])
+    rows = everything()
+    problems = refused(data)
+    assert any(problem.startswith("证书 js-electrician-post:证书类别") for problem in problems)
+    assert "规则 序号2:证书或依据条款未能写入,见上。" in problems
+    assert "等级比照 js-electrician-post 电工:证书或依据条款未能写入,见上。" in problems
+    assert everything() == rows
 
 
 @pytest.mark.parametrize(

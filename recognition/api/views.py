@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from recognition.http.conditional import public_cache
-from recognition.rules import engine
+from recognition.rules import engine, fields
 from recognition.rules.book import NOTICE_STATUS_NAMES, LevelInfo, NoticeInfo, RuleBook, RuleInfo
 from recognition.rules.engine import LookupResult
 from recognition.site import presenters
@@ -69,28 +69,33 @@ def replacement_fields(book: RuleBook, row: RuleInfo | LevelInfo, region: str | 
     }
 
 
+def json_value(value):
+    """A rule book value as JSON: a tuple as a list, a day as YYYY-MM-DD."""
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+# A rule object's keys, from the rule field table (recognition.rules.fields).
+RULE_FIELDS = fields.columns(fields.RULE, "api")
+
+
 def rule_json(book: RuleBook, rule: RuleInfo, region: str | None = None, on: date | None = None) -> dict:
+    """The rule book's values as they are, but for the keys the table derives (below)."""
     citation = presenters.cite(book, rule.notice_number, rule.clause, rule.quote, rule.serial)
-    return {
-        "serial": rule.serial,
+    derived = {
         "notice": rule.notice_number,
         "notice_url": presenters.notice_url(book, rule.notice_number),
-        "held": rule.held,
         "held_name": book.certificates[rule.held].name,
-        "target": rule.target,
         "target_name": book.certificates[rule.target].name,
-        "apply_to": rule.apply_to,
-        "apply_to_detail": rule.apply_to_detail,
-        "waived": list(rule.waived),
-        "remaining": list(rule.remaining),
-        "clause": rule.clause,
         "clause_label": citation.label,
         "clause_url": citation.url,
-        "quote": rule.quote,
-        "scope": list(rule.scope),
-        "valid_from": iso(rule.valid_from),
-        "valid_until": iso(rule.valid_until),
         "replaces": {"notice": rule.replaces[0], "serial": rule.replaces[1]} if rule.replaces else None,
+    }
+    return {
+        **{f.key: derived[f.key] if f.key in derived else json_value(getattr(rule, f.attr)) for f in RULE_FIELDS},
         **replacement_fields(book, rule, region, on),
     }
 

@@ -36,6 +36,7 @@ from recognition.rules.book import (
     SkillLevelInfo,
     StepInfo,
 )
+from recognition.rules.fields import BOOK_RULE_FIELDS
 
 PUBLISHED = models.Publication.PUBLISHED
 ISSUANCE = {
@@ -262,18 +263,14 @@ def read_rules(tables: Tables) -> tuple[RuleInfo, ...]:
     replaced_by, replaced_in = replacements_of(rows, tables.rule_key, tables.scope_by_number, tables.notice_by_pk)
     return tuple(
         RuleInfo(
-            serial=rule.serial,
+            **{f.attr: getattr(rule, f.attr) for f in BOOK_RULE_FIELDS},
             notice_number=tables.number(rule),
             held=tables.slugs[rule.held_id],
             target=tables.slugs[rule.target_id],
             apply_to=rule.apply_to.name,
-            apply_to_detail=rule.apply_to_detail,
             waived=tuple(step.name for step in rule.waived.all()),
             remaining=tuple(step.name for step in rule.remaining.all()),
             clause=rule.clause.anchor,
-            quote=rule.quote,
-            valid_from=rule.valid_from,
-            valid_until=rule.valid_until,
             conditions=tuple(ConditionInfo(c.text, c.kind) for c in rule.conditions.all()),
             scope=tables.scope(rule),
             replaces=tables.rule_key(rule.replaces),

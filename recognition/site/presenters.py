@@ -12,7 +12,7 @@ from datetime import date
 
 from django.urls import reverse
 
-from recognition.rules import engine
+from recognition.rules import engine, fields
 from recognition.rules.book import (
     ENDED,
     IN_FORCE,
@@ -326,27 +326,22 @@ def matrix_rows(book: RuleBook, on: date | None) -> list[dict]:
     ]
 
 
-# One description of a rule's columns: the CSV's headers, and the keys the API uses for the same values.
-RULE_COLUMNS = (
-    ("notice", "通知"),
-    ("serial", "序号"),
-    ("held_name", "持有证书"),
-    ("held_department", "持有证书发证部门"),
-    ("target_name", "申请证书"),
-    ("apply_to", "受理部门"),
-    ("waived", "免予"),
-    ("remaining", "仍须参加"),
-    ("conditions", "适用条件"),
-    ("scope", "适用地区"),
-    ("deemed_level", "持证视同技能等级"),
-    ("eligible_level", "可报名技能等级"),
-    ("clause", "依据条款"),
-    ("quote", "依据原文"),
-    ("valid_from", "施行日期"),
-    ("valid_until", "最后适用日"),
-    ("replaces", "取代"),
-)
+# A rule's columns in the CSV, from the rule field table (recognition.rules.fields): each column's key (the
+# API's key, where the API carries the value) and header.
+CSV_FIELDS = fields.columns(fields.RULE, "csv")
+RULE_COLUMNS = tuple((f.key, f.csv) for f in CSV_FIELDS)
 MATRIX_CSV_HEADER = [header for _, header in RULE_COLUMNS]
+
+
+def csv_text(value) -> str:
+    """A rule book value as a cell: names joined by 、, a day as YYYY-MM-DD, none as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, tuple):
+        return "、".join(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
 def scope_text(book: RuleBook, scope: tuple[str, ...]) -> str:
@@ -354,29 +349,24 @@ def scope_text(book: RuleBook, scope: tuple[str, ...]) -> str:
 
 
 def matrix_csv_row(book: RuleBook, row: dict) -> list[str]:
+    """A rule's cells: the rule book's value as it is, but for the columns the table derives (below)."""
     view: RuleView = row["rule"]
     level: LevelView | None = row["level"]
     rule = view.rule
-    values = {
+    derived = {
         "notice": rule.notice_number,
-        "serial": str(rule.serial),
         "held_name": view.held.name,
         "held_department": view.held.department,
         "target_name": view.target.name,
         "apply_to": view.apply_to,
-        "waived": "、".join(rule.waived),
-        "remaining": "、".join(rule.remaining),
         "conditions": ";".join(condition.text for condition in view.conditions),
         "scope": scope_text(book, rule.scope),
         "deemed_level": f"{level.level.occupation}{level.deemed.display}" if level else "",
         "eligible_level": f"{level.level.occupation}{level.eligible.display}" if level else "",
         "clause": view.citation.text,
-        "quote": rule.quote,
-        "valid_from": rule.valid_from.isoformat(),
-        "valid_until": rule.valid_until.isoformat() if rule.valid_until else "",
         "replaces": f"{rule.replaces[0]} 序号{rule.replaces[1]}" if rule.replaces else "",
     }
-    return [values[key] for key, _ in RULE_COLUMNS]
+    return [derived[f.key] if f.key in derived else csv_text(getattr(rule, f.attr)) for f in CSV_FIELDS]
 
 
 def notice_entry(book: RuleBook, notice: NoticeInfo, on: date) -> dict:

@@ -6,7 +6,8 @@ separated by 、, looked up among the target certificate's own steps. Every row
 goes through `recognition.rules.checks.rule_problems` and the model's `full_clean`,
 as the admin form does; an import runs in one transaction and writes nothing
 if any row is refused. Unchanged rows are skipped, so exporting and importing
-the file back changes nothing (not even the data version).
+the file back changes nothing (not even the data version). The columns are the
+rule field table's (recognition.rules.fields), each kind of value with its widget.
 """
 
 from __future__ import annotations
@@ -22,10 +23,13 @@ from django.core.exceptions import NON_FIELD_ERRORS, MultipleObjectsReturned, Ob
 from django.db.models import Q
 from django.utils.safestring import mark_safe
 from import_export import fields, resources, widgets
+from import_export.declarative import ModelDeclarativeMetaclass
 from import_export.instance_loaders import ModelInstanceLoader
 
 from recognition.models import Certificate, Clause, Department, Notice, Publication, RecognitionRule, Step
+from recognition.rules import fields as rule_fields
 from recognition.rules.checks import rule_problems
+from recognition.rules.fields import kinds
 from recognition.spreadsheets import neutralise, restore
 
 STEP_SEPARATORS = re.compile(r"[、,,;;\n]+")
@@ -211,31 +215,49 @@ class ClassedDiff(resources.Diff):
 TARGET_WIDGET = LookupWidget(Certificate, "slug", also=("name", "short_name"), noun="证书")
 DATE = "%Y-%m-%d"
 
-COLUMNS = {
-    "notice": "通知文号",
-    "serial": "附件序号",
-    "held": "持有证书",
-    "held_name": "持有证书名称(仅供阅读)",
-    "target": "申请证书",
-    "target_name": "申请证书名称(仅供阅读)",
-    "apply_to": "受理部门",
-    "apply_to_detail": "受理部门说明",
-    "waived": "免予的环节",
-    "remaining": "仍须参加的环节",
-    "clause": "依据条款",
-    "quote": "依据原文",
-    "valid_from": "施行日期",
-    "valid_until": "最后适用日",
-    "publication": "发布状态",
-    "conditions": "适用条件(仅供阅读,请在后台修改)",
-}
-
 
 class ImportTooSlow(Exception):
     """The import ran out of time (IMPORT_TIME_LIMIT); the message is for staff."""
 
 
-FOREIGN_KEYS = ("notice", "held", "target", "apply_to", "clause")
+# The spreadsheet's columns, from the rule field table: {model attribute: column}.
+SHEET = rule_fields.columns(rule_fields.RULE, "sheet")
+COLUMNS = {f.attr: f.sheet for f in SHEET}
+FOREIGN_KEYS = tuple(f.attr for f in SHEET if isinstance(f.kind, (kinds.Ref, kinds.CertificateRef, kinds.ClauseRef)))
+STEP_COLUMNS = tuple(f.attr for f in SHEET if isinstance(f.kind, kinds.Steps))
+NOUNS = {Notice: "通知", Department: "部门"}  # as a refusal names the rows a column looks up
+
+
+def widget(kind: kinds.Kind) -> widgets.Widget:
+    """The widget for a kind of value (recognition.rules.fields.kinds), reading and writing a cell."""
+    if isinstance(kind, kinds.Ref):
+        return LookupWidget(kind.model, kind.lookups[0], also=kind.lookups[1:], noun=NOUNS[kind.model])
+    if isinstance(kind, kinds.CertificateRef):
+        return TARGET_WIDGET
+    if isinstance(kind, kinds.ClauseRef):
+        return ClauseWidget(COLUMNS["notice"])
+    if isinstance(kind, kinds.Steps):
+        return StepNamesWidget(COLUMNS["target"])
+    if isinstance(kind, (kinds.Serial, kinds.Whole)):
+        return widgets.IntegerWidget()
+    if isinstance(kind, kinds.Day):
+        return DateWidget(DATE)
+    if isinstance(kind, kinds.Status):
+        return PublicationWidget()
+    return widgets.CharWidget()
+
+
+def sheet_column(field: rule_fields.Field) -> fields.Field:
+    if field.kind is None or isinstance(field.kind, kinds.Conditions):
+        return fields.Field(column_name=field.sheet, readonly=True)  # read by the resource's dehydrate_<key>
+    column = StepsField if isinstance(field.kind, kinds.Steps) else fields.Field
+    return column(field.attr, field.sheet, widget(field.kind))
+
+
+# The columns as the resource's metaclass expects them, declared on a class; the resource below inherits them.
+RuleColumns = ModelDeclarativeMetaclass(
+    "RuleColumns", (resources.ModelResource,), {"__module__": __name__, **{f.attr: sheet_column(f) for f in SHEET}}
+)
 
 
 class RuleLoader(ModelInstanceLoader):
@@ -250,26 +272,7 @@ class RuleLoader(ModelInstanceLoader):
         return lookups.rules.get((notice.pk if notice else None, serial))
 
 
-class RecognitionRuleResource(resources.ModelResource):
-    notice = fields.Field("notice", COLUMNS["notice"], LookupWidget(Notice, "number", noun="通知"))
-    serial = fields.Field("serial", COLUMNS["serial"], widgets.IntegerWidget())
-    held = fields.Field("held", COLUMNS["held"], TARGET_WIDGET)
-    held_name = fields.Field(column_name=COLUMNS["held_name"], readonly=True)
-    target = fields.Field("target", COLUMNS["target"], TARGET_WIDGET)
-    target_name = fields.Field(column_name=COLUMNS["target_name"], readonly=True)
-    apply_to = fields.Field(
-        "apply_to", COLUMNS["apply_to"], LookupWidget(Department, "name", also=("slug",), noun="部门")
-    )
-    apply_to_detail = fields.Field("apply_to_detail", COLUMNS["apply_to_detail"], widgets.CharWidget())
-    waived = StepsField("waived", COLUMNS["waived"], StepNamesWidget(COLUMNS["target"]))
-    remaining = StepsField("remaining", COLUMNS["remaining"], StepNamesWidget(COLUMNS["target"]))
-    clause = fields.Field("clause", COLUMNS["clause"], ClauseWidget(COLUMNS["notice"]))
-    quote = fields.Field("quote", COLUMNS["quote"], widgets.CharWidget())
-    valid_from = fields.Field("valid_from", COLUMNS["valid_from"], DateWidget(DATE))
-    valid_until = fields.Field("valid_until", COLUMNS["valid_until"], DateWidget(DATE), saves_null_values=True)
-    publication = fields.Field("publication", COLUMNS["publication"], PublicationWidget())
-    conditions = fields.Field(column_name=COLUMNS["conditions"], readonly=True)
-
+class RecognitionRuleResource(RuleColumns):
     class Meta:
         model = RecognitionRule
         name = "互认规则对照表"
@@ -360,7 +363,7 @@ class RecognitionRuleResource(resources.ModelResource):
         except ValidationError as error:
             errors = error.update_error_dict(errors)
         instance.imported_steps = {}
-        for name in ("waived", "remaining"):
+        for name in STEP_COLUMNS:
             field = self.fields[name]
             if field.column_name not in row:
                 continue
@@ -374,7 +377,7 @@ class RecognitionRuleResource(resources.ModelResource):
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         errors = dict(import_validation_errors or {})
         steps = getattr(instance, "imported_steps", {})
-        for name in ("waived", "remaining"):
+        for name in STEP_COLUMNS:
             if name not in steps:
                 steps[name] = list(getattr(instance, name).all()) if instance.pk else []
 

@@ -1,0 +1,111 @@
+"""Reading a package: its JSON in canonical form (every optional key filled in, references resolved to slugs,
+names and codes), or PackageError with every problem.
+
+Each row is read field by field from the tables in recognition.rules.fields; what needs the whole package
+(clause labels, repeated anchors and serials) is done here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from recognition.notice_files import check
+from recognition.notice_files.check import PackageError, Problems
+from recognition.rules import clause_numbers, fields
+from recognition.rules.fields import CERTIFICATE, CLAUSE, FORMAT, LEVEL, NOTICE, RULE
+
+
+def parse(text: str | bytes) -> dict:
+    check.size(text)
+    try:
+        data = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise PackageError([f"文件不是有效的 JSON(UTF-8):{error}"]) from None
+    if not isinstance(data, dict):
+        raise PackageError(["文件的顶层必须是一个对象,包含 notice、clauses、certificates、rules、levels。"])
+    return data
+
+
+@dataclass
+class Reading:
+    """The package as read so far, and where its problems go (recognition.rules.fields.Reading)."""
+
+    problems: Problems
+    where: str = ""
+    row: dict = field(default_factory=dict)
+    index: int = 0
+    notice: dict = field(default_factory=dict)
+    anchors: list[str] = field(default_factory=list)
+    certificates: list[dict] = field(default_factory=list)
+    steps_of: dict[str, list[str]] = field(default_factory=dict)
+    next_serial: int = 1
+
+    def problem(self, message: str, where: str | None = None) -> None:
+        self.problems.add(self.where if where is None else where, message)
+
+    def read_row(self, table, item: dict, index: int, name: Callable[[dict, int], str] | None = None) -> dict:
+        """One row in canonical form; `name` says where it is, once its first field (which names it) is read."""
+        outer = self.row, self.index
+        self.row, self.index = {}, index
+        if name:
+            self.where = name(self.row, index)
+        for f in fields.package_fields(table):
+            self.row[f.key] = f.kind.read(f, item.get(f.key), self)
+            if name and len(self.row) == 1:
+                self.where = name(self.row, index)
+        row, (self.row, self.index) = self.row, outer
+        return row
+
+    def rows(self, data: dict, key: str, table, name: Callable[[dict, int], str]) -> list[dict]:
+        self.where = key
+        items = fields.listed(data.get(key), key, self)
+        return [self.read_row(table, item if isinstance(item, dict) else {}, i, name) for i, item in enumerate(items)]
+
+
+def suggest_label(clauses: list[dict], index: int) -> str:
+    """clause_numbers.suggest_label over a package's clause list: its section is the last one above it."""
+    clause = clauses[index]
+    section = next((c["numbering"] for c in reversed(clauses[:index]) if c["level"] <= 1 and c["numbering"]), "")
+    return clause_numbers.suggest_label(
+        clause["level"], clause["numbering"], clause["heading"], clause["anchor"], section
+    )
+
+
+def prepare(data: dict) -> dict:
+    """The package in canonical form, references resolved to slugs, names and codes; or PackageError."""
+    check.top_level(data)
+    problems = Problems()
+    ctx = Reading(problems, where="notice")
+    ctx.notice = ctx.read_row(NOTICE, data["notice"] if isinstance(data["notice"], dict) else {}, 0)
+
+    clauses = ctx.rows(data, "clauses", CLAUSE, lambda row, i: f"条款 {row.get('anchor') or i + 1}")
+    for index, clause in enumerate(clauses):
+        clause["label"] = clause["label"] or suggest_label(clauses, index)
+    ctx.anchors = [c["anchor"] for c in clauses]
+    check.duplicates(problems, ctx.anchors, lambda a: f"条款 {a}", "锚点重复:同一通知中每个条款的锚点必须不同。")
+
+    certificates = ctx.rows(data, "certificates", CERTIFICATE, lambda row, i: f"证书 {row.get('slug') or i + 1}")
+    ctx.certificates = certificates
+    ctx.steps_of.update({cert["slug"]: [step["name"] for step in cert["steps"]] for cert in certificates})
+
+    rules = ctx.rows(data, "rules", RULE, rule_name)
+    serials = [rule["serial"] for rule in rules]
+    check.duplicates(problems, serials, lambda s: f"规则 序号{s}", "序号重复:同一通知中每条规则的序号必须不同。")
+
+    levels = ctx.rows(data, "levels", LEVEL, lambda row, i: f"等级比照 {i + 1}")
+    if problems:
+        raise PackageError(problems)
+    return {
+        "format": FORMAT,
+        "notice": ctx.notice,
+        "clauses": clauses,
+        "certificates": certificates,
+        "rules": rules,
+        "levels": levels,
+    }
+
+
+def rule_name(row: dict, index: int) -> str:
+    return f"规则 序号{row['serial']}" if "serial" in row else f"规则 {index + 1}"
