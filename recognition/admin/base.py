@@ -22,7 +22,7 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from recognition import history
-from recognition.admin import delete_page, edit_versions
+from recognition.admin import delete_page, edit_versions, restore_clashes
 from recognition.models import Certificate, Clause, LevelEquivalence, Notice, Publication, RecognitionRule
 
 
@@ -209,24 +209,33 @@ class StaffAdmin(VersionAdmin):
                 action["changes"] = next((found for end, found in by_url.items() if action["url"].endswith(end)), [])
         return response
 
-    def _restore(self, view, request, *args, **kwargs):
+    def _restore(self, view, request, version_id, *args):
+        """A restore that would clash with the data as it is now is refused naming the clash (restore_clashes)."""
         self.keep_baseline(request)
+        version = Version.objects.filter(pk=version_id).select_related("revision").first()
+        problems = restore_clashes.restore_clashes(version) if version is not None else []
+        opts = self.model._meta
+        if problems:
+            messages.error(
+                request,
+                f"无法恢复这个版本,它与现在的数据冲突:{' '.join(problems)} 要恢复它,请先修改那一条冲突的数据。",
+            )
+            return redirect(f"admin:{opts.app_label}_{opts.model_name}_changelist")
         try:
-            return view(request, *args, **kwargs)
+            return view(request, *args)
         except IntegrityError:
             messages.error(
                 request,
                 "无法恢复这个版本:它与现在的数据冲突(例如同一通知中已有相同的序号,"
                 "或同一对证书已有一条已发布的规则)。请先修改或设为草稿那条冲突的规则,再恢复。",
             )
-            opts = self.model._meta
             return redirect(f"admin:{opts.app_label}_{opts.model_name}_changelist")
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
-        return self._restore(super().revision_view, request, object_id, version_id, extra_context)
+        return self._restore(super().revision_view, request, version_id, object_id, version_id, extra_context)
 
     def recover_view(self, request, version_id, extra_context=None):
-        return self._restore(super().recover_view, request, version_id, extra_context)
+        return self._restore(super().recover_view, request, version_id, version_id, extra_context)
 
 
 def published_within() -> str:
