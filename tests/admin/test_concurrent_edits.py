@@ -127,3 +127,24 @@ def test_a_list_editable_save_over_a_colleagues_change_is_refused(admin_client):
     data[formset.forms[0].add_prefix("source")] = "我改的来源"
     assert admin_client.post(url, data).status_code == 302
     assert Issuance.objects.get(pk=formset.forms[0].instance.pk).source == "我改的来源"
+
+
+def test_every_staff_change_form_and_list_carries_its_versions(admin_client):
+    from django.contrib import admin
+
+    from recognition.admin.base import StaffAdmin
+
+    checked = []
+    for model, model_admin in admin.site._registry.items():
+        if not isinstance(model_admin, StaffAdmin):
+            continue
+        opts = model._meta
+        listing = admin_client.get(f"/admin/{opts.app_label}/{opts.model_name}/")
+        obj = model._default_manager.order_by("pk").first()
+        if obj is None:
+            continue
+        assert 'name="_row_versions"' in listing.content.decode(), opts.model_name
+        page = admin_client.get(f"/admin/{opts.app_label}/{opts.model_name}/{obj.pk}/change/")
+        assert 'name="_edit_version"' in page.content.decode(), opts.model_name
+        checked.append(opts.model_name)
+    assert {"recognitionrule", "levelequivalence", "notice", "certificate", "issuance"} <= set(checked)
