@@ -10,16 +10,19 @@ from urllib.parse import urlencode
 import reversion
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from recognition import history
-from recognition.admin import delete_page
+from recognition.admin import delete_page, edit_versions, restore_clashes
 from recognition.models import Certificate, Clause, LevelEquivalence, Notice, Publication, RecognitionRule
 
 
@@ -73,7 +76,90 @@ class StaffAdmin(VersionAdmin):
         # restoring one object would then rewind all the others it touched.
         self.keep_baseline(request)
         context = {"has_change_permission": self.has_change_permission(request), **(extra_context or {})}
-        return admin.ModelAdmin.changelist_view(self, request, context)
+        response = admin.ModelAdmin.changelist_view(self, request, context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:  # the page carries the version of each row it shows (edit_versions)
+            pks = [obj.pk for obj in changelist.result_list]
+            response.context_data["row_versions"] = edit_versions.list_token(self.model, pks, self.edited_inlines())
+        return response
+
+    # No change is lost (recognition.admin.edit_versions): a change form and a
+    # list page carry the version of what they show; a save, an action or a
+    # list_editable save against a newer version is refused, and nothing is written.
+
+    def edited_inlines(self):
+        return edit_versions.inline_relations(self.model, self.inlines)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None and not add:
+            context["edit_version"] = edit_versions.form_token(self.model, obj.pk, self.edited_inlines())
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def edit_conflict(self, pk, posted: str | None) -> str | None:
+        """The refusal of a change form opened at an older version of the object, or None."""
+        token = edit_versions.read(posted)
+        if token is None:
+            return None
+        self.model._default_manager.select_for_update().filter(pk=pk).first()  # hold the row until the save ends
+        fields = edit_versions.changed_fields(self.model, pk, self.edited_inlines(), token)
+        return edit_versions.form_refusal(self.model, pk, token, fields) if fields else None
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        posted = request.POST.get(edit_versions.FORM_FIELD) if request.method == "POST" else None
+        if obj is None or obj.pk is None or not posted:
+            return form
+        model_admin, pk = self, obj.pk
+
+        class VersionCheckedForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                refusal = model_admin.edit_conflict(pk, posted)
+                if refusal:
+                    raise ValidationError(refusal, code="stale")
+                return cleaned
+
+        VersionCheckedForm.__name__ = form.__name__
+        return VersionCheckedForm
+
+    def get_changelist_formset(self, request, **kwargs):
+        formset = super().get_changelist_formset(request, **kwargs)
+        token = edit_versions.read(request.POST.get(edit_versions.LIST_FIELD)) if request.method == "POST" else None
+        if token is None:
+            return formset
+        model_admin = self
+
+        class VersionCheckedRowForm(formset.form):
+            def clean(self):
+                cleaned = super().clean()
+                pk, model = self.instance.pk, model_admin.model
+                # Only a row that would be written: has_changed() compares with what is stored now.
+                if (
+                    pk is not None
+                    and self.has_changed()
+                    and edit_versions.changed_rows(model, [pk], model_admin.edited_inlines(), token)
+                ):
+                    message = edit_versions.row_refusal(model, pk, token)
+                    raise ValidationError(format_html("{}本行没有保存,请刷新页面后再改。", message), code="stale")
+                return cleaned
+
+        formset.form = VersionCheckedRowForm
+        return formset
+
+    def response_action(self, request, queryset):
+        token = edit_versions.read(request.POST.get(edit_versions.LIST_FIELD))
+        if token is not None:
+            if request.POST.get("select_across") == "1":
+                pks = list(token.get("rows", {}))
+            else:
+                pks = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+            stale = edit_versions.changed_rows(self.model, pks, self.edited_inlines(), token)
+            if stale:
+                for pk in stale:
+                    messages.error(request, edit_versions.row_refusal(self.model, pk, token))
+                messages.error(request, "所选操作没有执行,任何一项都没有改动。请查看上面的修改,刷新列表后再操作。")
+                return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset)
 
     def save_model(self, request, obj, form, change):
         if reversion.is_active():
@@ -123,24 +209,33 @@ class StaffAdmin(VersionAdmin):
                 action["changes"] = next((found for end, found in by_url.items() if action["url"].endswith(end)), [])
         return response
 
-    def _restore(self, view, request, *args, **kwargs):
+    def _restore(self, view, request, version_id, *args):
+        """A restore that would clash with the data as it is now is refused naming the clash (restore_clashes)."""
         self.keep_baseline(request)
+        version = Version.objects.filter(pk=version_id).select_related("revision").first()
+        problems = restore_clashes.restore_clashes(version) if version is not None else []
+        opts = self.model._meta
+        if problems:
+            messages.error(
+                request,
+                f"无法恢复这个版本,它与现在的数据冲突:{' '.join(problems)} 要恢复它,请先修改那一条冲突的数据。",
+            )
+            return redirect(f"admin:{opts.app_label}_{opts.model_name}_changelist")
         try:
-            return view(request, *args, **kwargs)
+            return view(request, *args)
         except IntegrityError:
             messages.error(
                 request,
                 "无法恢复这个版本:它与现在的数据冲突(例如同一通知中已有相同的序号,"
                 "或同一对证书已有一条已发布的规则)。请先修改或设为草稿那条冲突的规则,再恢复。",
             )
-            opts = self.model._meta
             return redirect(f"admin:{opts.app_label}_{opts.model_name}_changelist")
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
-        return self._restore(super().revision_view, request, object_id, version_id, extra_context)
+        return self._restore(super().revision_view, request, version_id, object_id, version_id, extra_context)
 
     def recover_view(self, request, version_id, extra_context=None):
-        return self._restore(super().recover_view, request, version_id, extra_context)
+        return self._restore(super().recover_view, request, version_id, version_id, extra_context)
 
 
 def published_within() -> str:

@@ -94,6 +94,8 @@ def new_rule_data(**changes) -> dict:
 def change_form_post(response, delete: dict | None = None) -> dict:
     """The POST a browser sends for an admin change page as rendered, optionally ticking DELETE on inline rows."""
     data = {}
+    if response.context.get("edit_version"):  # the version the page was opened at (recognition.admin.edit_versions)
+        data["_edit_version"] = response.context["edit_version"]
     form = response.context["adminform"].form
     for name in form.fields:
         value = form[name].value()

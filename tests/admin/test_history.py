@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.messages import get_messages
 from reversion.models import Version
 
+from recognition import history
 from recognition.models import (
+    Department,
     RecognitionRule,
 )
 from tests.admin.helpers import (
     RULES,
     errors,
     lookup,
+    new_rule_data,
     recognition_to,
     rule_at,
     rule_data,
@@ -103,3 +107,48 @@ def test_history_says_which_field_changed_from_what_to_what(admin_client):
     assert "改过的适用条件" in page
     assert "最早的版本" in page
     assert "Choose a date" not in page
+
+
+def test_recovering_a_deleted_rule_whose_serial_is_taken_names_the_rule_that_took_it(admin_client):
+    rule = rule_at(7)
+    data = rule_data(rule)
+    assert admin_client.post(f"{RULES}{rule.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert admin_client.post(f"{RULES}add/", new_rule_data(serial=7)).status_code == 302
+    deleted = Version.objects.get_deleted(RecognitionRule).get(object_id=str(rule.pk))
+
+    for response in (
+        admin_client.get(f"{RULES}recover/{deleted.pk}/"),
+        admin_client.post(f"{RULES}recover/{deleted.pk}/", data),
+    ):
+        assert response.status_code == 302
+        text = " ".join(str(m) for m in get_messages(response.wsgi_request))
+        assert "无法恢复这个版本" in text
+        assert "已有序号为 7 的规则(建筑电工操作证 → 高压电工作业操作证)" in text
+        assert "缺少依赖" not in text and "请先修改那一条冲突的数据" in text
+    assert not RecognitionRule.objects.filter(pk=rule.pk).exists()
+
+
+def test_restoring_an_old_version_that_clashes_with_a_newer_row_names_that_row(admin_client):
+    third, fourth = rule_at(3), rule_at(4)
+    assert admin_client.post(f"{RULES}{third.pk}/change/", rule_data(third, serial=9)).status_code == 302
+    assert admin_client.post(f"{RULES}{fourth.pk}/change/", rule_data(fourth, serial=3)).status_code == 302
+    oldest = Version.objects.get_for_object(third).order_by("pk").first()
+    response = admin_client.get(f"{RULES}{third.pk}/history/{oldest.pk}/")
+    assert response.status_code == 302
+    text = " ".join(str(m) for m in get_messages(response.wsgi_request))
+    assert f"已有序号为 3 的规则({fourth.held} → {fourth.target})" in text
+    assert rule_at(9).pk == third.pk and rule_at(3).pk == fourth.pk
+
+
+def test_restoring_a_row_whose_unique_value_is_now_taken_names_the_row_that_has_it(admin_client):
+    department = Department.objects.order_by("pk").first()
+    old_slug = department.slug
+    history.save_revisions([department], None, "测试用的旧版本")
+    old = Version.objects.get_for_object(department).first()
+    Department.objects.filter(pk=department.pk).update(slug="renamed")
+    Department.objects.create(name="新建的部门", slug=old_slug)
+    response = admin_client.get(f"/admin/recognition/department/{department.pk}/history/{old.pk}/")
+    assert response.status_code == 302
+    text = " ".join(str(m) for m in get_messages(response.wsgi_request))
+    assert "与现有的发证部门“新建的部门”冲突:两者的“标识”相同" in text
+    assert Department.objects.get(pk=department.pk).slug == "renamed"

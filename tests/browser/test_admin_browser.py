@@ -103,3 +103,41 @@ def test_the_import_preview_highlights_a_one_character_change_under_the_csp(site
     assert background == "rgb(182, 236, 182)"  # static/css/admin-import.css, allowed by the policy
     expect(page.get_by_text("修改 1 行")).to_be_visible()
     assert console_errors == []
+
+
+def test_two_editors_on_one_rule_the_second_save_is_refused_and_keeps_its_input(site, browser, editor_group):
+    pages = []
+    for name in ("zhang", "li"):
+        User.objects.create_user(name, password=PASSWORD, is_staff=True).groups.add(editor_group)
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(f"{site}/admin/login/")
+        page.get_by_label("用户名").fill(name)
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        pages.append(page)
+    first, second = pages
+    rule = RecognitionRule.objects.get(serial=1)
+    url = f"{site}/admin/recognition/recognitionrule/{rule.pk}/change/"
+    first.goto(url)
+    second.goto(url)
+
+    first.locator("#id_apply_to_detail").fill("张的受理说明")
+    first.get_by_role("button", name="保存", exact=True).click()
+    expect(first.locator(".messagelist")).to_contain_text("成功")
+    second.locator("#id_quote").fill("李改过的依据原文")
+    second.get_by_role("button", name="保存", exact=True).click()
+
+    refusal = second.locator(".errornote, .errorlist.nonfield").filter(has_text="没有保存")
+    expect(refusal).to_contain_text("zhang 于")
+    expect(refusal).to_contain_text("受理部门说明")
+    expect(refusal.get_by_role("link", name="修改历史")).to_have_attribute(
+        "href", f"/admin/recognition/recognitionrule/{rule.pk}/history/"
+    )
+    expect(second.locator("#id_quote")).to_have_value("李改过的依据原文")
+    rule.refresh_from_db()
+    assert rule.apply_to_detail == "张的受理说明"
+    assert rule.quote != "李改过的依据原文"
+    for page in pages:
+        page.context.close()
