@@ -49,6 +49,13 @@ access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 
 # Trust X-Forwarded-* only from the load balancer's addresses.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# Headers with an underscore that those addresses may set in the WSGI environment. gunicorn's default,
+# SCRIPT_NAME and PATH_INFO, let anything on this machine (`make serve`), or a balancer that passes
+# underscores (HAProxy and many cloud balancers do), move the site under another prefix: a `SCRIPT_NAME:
+# /notices/rstf-2026-1` header made `/notices/rstf-2026-1/` answer with the home page. The site is served at
+# the root and reads no REMOTE_USER: none. Every other header with an underscore is dropped (header_map).
+forwarder_headers = os.environ.get("GUNICORN_FORWARDER_HEADERS", "")
+header_map = "drop"
 
 # Nothing on local disk: the workers' heartbeat files in memory, and no
 # control socket (gunicorn 25+ creates one in $HOME by default; two servers on

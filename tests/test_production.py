@@ -480,6 +480,8 @@ def test_gunicorn_configuration():
     assert config["accesslog"] == "-" and config["errorlog"] == "-"
     assert config["preload_app"] is True
     assert config["control_socket_disable"] is True
+    # No header may move the site under another prefix (SCRIPT_NAME), even from a trusted address.
+    assert config["forwarder_headers"] == "" and config["header_map"] == "drop"
     assert gunicorn_settings(WEB_CONCURRENCY="9", GUNICORN_TIMEOUT="10")["workers"] == 9
     assert gunicorn_settings(GUNICORN_TIMEOUT="10")["timeout"] == 10
 
