@@ -255,6 +255,9 @@ PUBLIC_CACHE_MAX_AGE = int(os.environ.get("PUBLIC_CACHE_MAX_AGE", "60"))
 RULES_VERSION_CHECK_INTERVAL = float(os.environ.get("RULES_VERSION_CHECK_INTERVAL", "1"))
 # Megabytes of rendered public answers each process keeps (recognition/http/answer_store.py); 0: none.
 PUBLIC_PAGE_CACHE_MB = float(os.environ.get("PUBLIC_PAGE_CACHE_MB", "32"))
+# Megabytes of QR codes each process keeps, one per printed address (recognition/http/memo.py); about 4 KB
+# each for the site's own addresses, so 8 MB holds some 2,000 of them.
+QR_CACHE_MB = float(os.environ.get("QR_CACHE_MB", "8"))
 # Keep rendered answers in the shared cache too, for every worker of every server.
 PUBLIC_ANSWERS_SHARED = bool(CACHE_URL) and env_flag("PUBLIC_ANSWERS_SHARED", True)
 # Part of every ETag, so a new release never answers 304 for a page the old

@@ -4,10 +4,12 @@ a refused Host, CORS, the login's `next`, the session's length. Slow clients: te
 from __future__ import annotations
 
 import re
+import tracemalloc
 
 import pytest
 
 from recognition.http import answer_store
+from recognition.site import views
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +61,38 @@ def test_a_prefix_the_site_is_configured_for_is_kept_as_usual(client, settings):
     assert len(answer_store.store) == 1 and "ETag" in first
     # FORCE_SCRIPT_NAME wins over any SCRIPT_NAME a request brings.
     assert client.get("/", SCRIPT_NAME="/notices/rstf-2026-1").content == first.content
+
+
+# -- the QR code cache -----------------------------------------------------------------------------------------
+
+
+def test_the_qr_codes_kept_are_bounded_in_bytes_not_in_addresses(settings):
+    settings.QR_CACHE_MB = 0.0625
+    budget = 0.0625 * 1024 * 1024
+
+    def junk(batch: int) -> None:  # 60 distinct addresses, four times what the budget holds
+        for n in range(60):
+            views.qr_svg(f"http://testserver/?held=building-welder&x={batch}{n:06d}{'a' * 60}")
+
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        junk(1)
+        full = tracemalloc.get_traced_memory()[0]
+        junk(2)  # as many again: the oldest go, and nothing more is held
+        again = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert 0 < views.qr_svg.size <= budget
+    assert len(views.qr_svg) < 30
+    assert full - start < budget * 1.5, full - start  # what Python holds (segno's own work included)
+    assert again - full < budget * 0.1, again - full
+    first = views.qr_svg("http://testserver/")
+    assert views.qr_svg("http://testserver/") is first  # a kept code is served again
+
+
+def test_a_qr_code_larger_than_the_whole_budget_is_made_but_not_kept(settings):
+    settings.QR_CACHE_MB = 0.001
+    views.qr_svg.cache_clear()
+    assert "<svg" in views.qr_svg("http://testserver/?held=building-welder")
+    assert len(views.qr_svg) == 0
