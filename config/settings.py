@@ -64,6 +64,9 @@ INSTALLED_APPS = [
 # `Vary: Accept-Language` to every page and split a CDN's cache by browser
 # language for nothing. Add it back with the second language.
 MIDDLEWARE = [
+    # Outermost: a response made before the header middleware below ran (a refused Host, the 503 of a
+    # database that cannot be reached) gets their headers too (config/middleware.py).
+    "config.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the database: a stale connection is replaced, and a
@@ -74,6 +77,8 @@ MIDDLEWARE = [
     # does not need again: it keeps the headers they added when it was rendered
     # (CSP and Permissions-Policy included; both are the same for every answer).
     "recognition.http.answer_store.AnswerMiddleware",
+    # Inside the answer store, so the header is kept with the answer.
+    "recognition.http.cors.PublicAPICorsMiddleware",
     "config.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -187,6 +192,14 @@ SECURE_HSTS_PRELOAD = env_flag("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
+# Only staff have sessions. A working day (10 hours) from the last change to the session: a morning's login
+# lasts the day, and a browser left logged in on a shared office computer, or a stolen cookie, stops
+# working overnight instead of for Django's default two weeks.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(10 * 3600)))
+# The admin is the only place to log in: a `next` the login refuses (another site) lands on its home,
+# not on Django's default /accounts/profile/, which this site does not have.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

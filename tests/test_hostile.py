@@ -7,9 +7,14 @@ import re
 import tracemalloc
 
 import pytest
+from django.contrib.auth.models import User
+from django.db import OperationalError
+from django.test import Client
 
 from recognition.http import answer_store
+from recognition.rules import snapshot
 from recognition.site import views
+from tests.test_security import assert_secure_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +101,92 @@ def test_a_qr_code_larger_than_the_whole_budget_is_made_but_not_kept(settings):
     views.qr_svg.cache_clear()
     assert "<svg" in views.qr_svg("http://testserver/?held=building-welder")
     assert len(views.qr_svg) == 0
+
+
+# -- headers on errors, CORS -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", NOTICE, "/api/v1/lookup?held=building-welder", "/admin/"])
+def test_a_disallowed_host_gets_its_400_with_every_security_header(client, path):
+    response = client.get(path, HTTP_HOST="attacker.example")
+    assert response.status_code == 400
+    assert_secure_headers(response, path)
+    assert "Permissions-Policy" in response
+
+
+def test_a_404_and_a_503_carry_every_security_header(client, monkeypatch):
+    assert_secure_headers(client.get("/no-such-page/"), "404")
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("the database is down")
+
+    monkeypatch.setattr(snapshot, "current_rules", unreachable)
+    response = client.get("/")
+    assert response.status_code == 503
+    assert_secure_headers(response, "503")
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/lookup?held=building-welder", "/api/v1/routes?target=fusion-welding-cutting", "/api/v1/matrix"]
+)
+def test_the_public_api_may_be_read_by_any_site_without_credentials(client, path):
+    for _ in range(2):  # rendered, then served from the kept answers
+        response = client.get(path, HTTP_ORIGIN="https://other.example")
+        assert response.status_code == 200
+        assert response["Access-Control-Allow-Origin"] == "*"
+        assert "Access-Control-Allow-Credentials" not in response
+    assert client.head(path)["Access-Control-Allow-Origin"] == "*"
+    # An error the API answers is readable too: it names the valid parameters.
+    assert client.get("/api/v1/lookup")["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize("path", ["/", "/api/", NOTICE, "/admin/login/", "/preview/", "/healthz"])
+def test_nothing_else_sends_cors(client, path):
+    assert "Access-Control-Allow-Origin" not in client.get(path, HTTP_ORIGIN="https://other.example")
+
+
+def test_staff_pages_send_no_cors(admin_client):
+    for path in ["/admin/", "/preview/", "/api/v1/lookup?held=building-welder"]:
+        response = admin_client.get(path, HTTP_ORIGIN="https://other.example")
+        assert response.status_code == 200
+        if path.startswith("/api/"):
+            assert "Access-Control-Allow-Credentials" not in response
+        else:
+            assert "Access-Control-Allow-Origin" not in response
+
+
+# -- login and sessions ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def editor(db):
+    return User.objects.create_user("editor", password="correct horse battery staple", is_staff=True)
+
+
+@pytest.mark.parametrize("next_url", ["https://attacker.example/", "//attacker.example/", "javascript:alert(1)", ""])
+def test_a_refused_login_next_lands_on_the_admin_home(editor, next_url):
+    client = Client()
+    response = client.post(
+        f"/admin/login/?next={next_url}",
+        {"username": "editor", "password": "correct horse battery staple", "next": next_url},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_a_login_next_inside_the_site_is_followed(editor):
+    """The staff preview sends its visitors to log in with `next=/preview/`: they come back to it."""
+    client = Client()
+    response = client.get("/preview/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/?next=/preview/")
+    response = client.post(response["Location"], {"username": "editor", "password": "correct horse battery staple"})
+    assert response["Location"] == "/preview/"
+
+
+def test_an_admin_session_lasts_a_working_day(editor, settings):
+    assert settings.SESSION_COOKIE_AGE == 10 * 3600
+    client = Client()
+    client.post("/admin/login/", {"username": "editor", "password": "correct horse battery staple"})
+    assert 10 * 3600 - 60 <= client.session.get_expiry_age() <= 10 * 3600
+    assert client.cookies["sessionid"]["max-age"] == 10 * 3600
