@@ -64,10 +64,13 @@ INSTALLED_APPS = [
 # `Vary: Accept-Language` to every page and split a CDN's cache by browser
 # language for nothing. Add it back with the second language.
 MIDDLEWARE = [
-    # Outermost: a response made before the header middleware below ran (a refused Host, the 503 of a
-    # database that cannot be reached) gets their headers too (config/middleware.py).
+    # Outermost: a response made before the header middleware below ran (a refused Host, a refused body,
+    # the 503 of a database that cannot be reached) gets their headers too (config/middleware.py).
     "config.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads a body: one too large for its address, or any body on a public (GET-only) address,
+    # is refused before a byte of it is read (recognition/http/bodies.py).
+    "recognition.http.bodies.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the database: a stale connection is replaced, and a
     # database that cannot be reached answers 503 (config/dbhealth.py).
@@ -85,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Knows the user, and runs before CSRF's check reads the body: only staff may send an upload's worth.
+    "recognition.http.bodies.StaffBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -142,6 +147,15 @@ IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "2000"))
 # Seconds an import may take before it stops (nothing written), well under gunicorn's GUNICORN_TIMEOUT.
 IMPORT_TIME_LIMIT = float(os.environ.get("IMPORT_TIME_LIMIT", "20"))
 IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_UNPACKED_BYTES", str(20 * 1024 * 1024)))
+
+# Request bodies (recognition/http/bodies.py), refused with a Chinese 413 before anything reads them. Staff
+# may send the largest legitimate upload (an import, IMPORT_MAX_BYTES) with its form around it; anyone else,
+# a login form's worth. Public pages and the API take no body at all (405).
+REQUEST_BODY_MAX_BYTES = int(os.environ.get("REQUEST_BODY_MAX_BYTES", str(IMPORT_MAX_BYTES + 64 * 1024)))
+ANONYMOUS_BODY_MAX_BYTES = int(os.environ.get("ANONYMOUS_BODY_MAX_BYTES", str(16 * 1024)))
+# Every body allowed is parsed in memory, never spooled to a file in the temporary folder.
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Only the admin shows messages, and it has a session: no messages cookie, and

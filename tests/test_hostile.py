@@ -3,6 +3,7 @@ a refused Host, CORS, the login's `next`, the session's length. Slow clients: te
 
 from __future__ import annotations
 
+import io
 import re
 import tracemalloc
 
@@ -101,6 +102,103 @@ def test_a_qr_code_larger_than_the_whole_budget_is_made_but_not_kept(settings):
     views.qr_svg.cache_clear()
     assert "<svg" in views.qr_svg("http://testserver/?held=building-welder")
     assert len(views.qr_svg) == 0
+
+
+# -- request bodies --------------------------------------------------------------------------------------------
+
+
+class Unreadable(io.RawIOBase):
+    """A request body nothing may read: the refusal must come from the headers alone."""
+
+    def read(self, *args):
+        raise AssertionError("the body was read")
+
+    readline = readinto = read
+
+
+HUGE = str(300 * 1024 * 1024)
+
+
+@pytest.fixture
+def upload_dir(settings, tmp_path):
+    """Where Django would spool an uploaded file."""
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("path", "status"), [("/", 405), ("/api/v1/lookup", 405), ("/admin/login/", 413), ("/preview/", 413)]
+)
+def test_an_anonymous_post_of_300_mb_is_refused_before_a_byte_is_read(client, upload_dir, path, status):
+    client.cookies["csrftoken"] = "a" * 32  # made CSRF's check parse the body, and spool it to disk
+    response = client.generic(
+        "POST",
+        path,
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH=HUGE,
+        **{"wsgi.input": Unreadable()},
+    )
+    assert response.status_code == status
+    assert response["Cache-Control"] == "no-store"
+    text = response.content.decode()
+    assert ("请求内容太大" if status == 413 else "不接受提交的内容") in text
+    if status == 405:
+        assert response["Allow"] == "GET, HEAD"
+    assert list(upload_dir.iterdir()) == []
+    assert_secure_headers(response, path)
+
+
+@pytest.mark.parametrize(("path", "status"), [("/", 405), ("/api/v1/lookup", 405), ("/admin/login/", 413)])
+def test_a_chunked_body_is_refused_before_it_is_read(client, upload_dir, path, status):
+    response = client.generic("POST", path, HTTP_TRANSFER_ENCODING="chunked", **{"wsgi.input": Unreadable()})
+    assert response.status_code == status
+    assert list(upload_dir.iterdir()) == []
+
+
+def test_a_get_with_a_body_is_refused(client):
+    response = client.generic("GET", "/", CONTENT_LENGTH="10", **{"wsgi.input": Unreadable()})
+    assert response.status_code == 413
+    assert "不能附带内容" in response.content.decode()
+
+
+def test_the_api_refuses_a_body_in_json(client):
+    response = client.generic("POST", "/api/v1/lookup", data=b"{}", content_type="application/json")
+    assert response.status_code == 405
+    assert response.json() == {"error": "这个地址只能查看(GET 或 HEAD),不接受提交的内容。"}
+
+
+def test_an_anonymous_body_larger_than_a_login_form_is_refused_even_under_the_upload_limit(client, settings):
+    response = client.post("/admin/login/", {"username": "x", "password": "y" * (settings.ANONYMOUS_BODY_MAX_BYTES)})
+    assert response.status_code == 413
+    assert "最多接受 16.0\xa0KB" in response.content.decode()
+
+
+def test_a_login_form_still_posts(client):
+    response = client.post("/admin/login/?next=/admin/", {"username": "nobody", "password": "wrong"})
+    assert response.status_code == 200  # the form again, with its error
+
+
+def test_staff_keep_the_uploads_limit(admin_client, settings, upload_dir):
+    body = b"a" * (settings.IMPORT_MAX_BYTES // 2)
+    response = admin_client.post(
+        "/admin/recognition/recognitionrule/import/",
+        {"import_file": io.BytesIO(body), "format": "0"},
+    )
+    assert response.status_code != 413
+    assert list(upload_dir.iterdir()) == []  # parsed in memory, never spooled
+    over = admin_client.generic(
+        "POST",
+        "/admin/recognition/recognitionrule/import/",
+        CONTENT_LENGTH=str(settings.REQUEST_BODY_MAX_BYTES + 1),
+        **{"wsgi.input": Unreadable()},
+    )
+    assert over.status_code == 413
+
+
+def test_every_body_allowed_is_parsed_in_memory(settings):
+    assert settings.FILE_UPLOAD_MAX_MEMORY_SIZE >= settings.REQUEST_BODY_MAX_BYTES
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE >= settings.REQUEST_BODY_MAX_BYTES
+    assert settings.REQUEST_BODY_MAX_BYTES > settings.IMPORT_MAX_BYTES
 
 
 # -- headers on errors, CORS -----------------------------------------------------------------------------------
