@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.db import OperationalError
 from django.test import Client
 
+from config import buffered_worker
 from recognition.http import answer_store
 from recognition.rules import snapshot
 from recognition.site import views
@@ -288,3 +289,22 @@ def test_an_admin_session_lasts_a_working_day(editor, settings):
     client.post("/admin/login/", {"username": "editor", "password": "correct horse battery staple"})
     assert 10 * 3600 - 60 <= client.session.get_expiry_age() <= 10 * 3600
     assert client.cookies["sessionid"]["max-age"] == 10 * 3600
+
+
+# -- the buffered worker's reading of a head -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "need"),
+    [
+        (b"GET / HTTP/1.1\r\nHost: a\r\n", None),
+        (b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", 27),
+        (b"\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n", None),  # empty lines first are not the end of a head
+        (b"\r\n", None),
+        (b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab", 43),  # a small body is awaited too
+        (b"POST / HTTP/1.1\r\ncontent-length:  99999999\r\n\r\n", 46),  # a large one is left to the thread
+        (b"POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n", 60),  # it waits for 100
+    ],
+)
+def test_the_worker_waits_for_a_whole_head(data, need):
+    assert buffered_worker.wanted(bytearray(data)) == need
