@@ -19,14 +19,28 @@ wsgi_app = "config.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
 # The site is CPU-bound Python with one short query a request: one process per
-# core, plus one to cover a worker waiting on the database. Synchronous
-# workers are the leanest; put a buffering proxy (the load balancer) in front.
+# core, plus one to cover a worker waiting on the database.
 workers = int(os.environ.get("WEB_CONCURRENCY") or cores() + 1)
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# Slow clients must not stall the site, whether or not a buffering proxy is in
+# front (`make serve` has none). Synchronous workers read each request in the
+# worker: three slow clients stopped the site. gunicorn's gthread worker still
+# reads a request's head in a thread without a time limit once its first byte
+# is in. So: gthread's threads, with the head (and a small body) read in the
+# event loop, GUNICORN_HEAD_TIMEOUT seconds (10) at most, as a buffering proxy
+# would (config/buffered_worker.py). Threads then only ever run requests that
+# have arrived whole; four per worker cover those waiting on the database or on
+# a slow reader of their answer, while the CPU does the rest. Each thread may
+# hold a database connection: size PostgreSQL for workers x threads per server.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "config.buffered_worker.BufferedThreadWorker")
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Idle and slow connections each worker holds in its event loop (gunicorn's default).
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
+# The answers are sent from memory by the event loop; sendfile() would write a static file past them.
+sendfile = False
 
-# A request that takes longer than this is a bug: the worker is killed and
-# replaced. Graceful restarts give running requests the same time to finish.
+# A worker whose event loop stops answering the master for this long is killed and replaced (with threads, a
+# long request does not stop the loop: an import bounds itself, IMPORT_TIME_LIMIT). Graceful restarts give
+# running requests the same time to finish.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
@@ -49,6 +63,13 @@ access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 
 # Trust X-Forwarded-* only from the load balancer's addresses.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# Headers with an underscore that those addresses may set in the WSGI environment. gunicorn's default,
+# SCRIPT_NAME and PATH_INFO, let anything on this machine (`make serve`), or a balancer that passes
+# underscores (HAProxy and many cloud balancers do), move the site under another prefix: a `SCRIPT_NAME:
+# /notices/rstf-2026-1` header made `/notices/rstf-2026-1/` answer with the home page. The site is served at
+# the root and reads no REMOTE_USER: none. Every other header with an underscore is dropped (header_map).
+forwarder_headers = os.environ.get("GUNICORN_FORWARDER_HEADERS", "")
+header_map = "drop"
 
 # Nothing on local disk: the workers' heartbeat files in memory, and no
 # control socket (gunicorn 25+ creates one in $HOME by default; two servers on

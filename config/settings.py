@@ -64,7 +64,13 @@ INSTALLED_APPS = [
 # `Vary: Accept-Language` to every page and split a CDN's cache by browser
 # language for nothing. Add it back with the second language.
 MIDDLEWARE = [
+    # Outermost: a response made before the header middleware below ran (a refused Host, a refused body,
+    # the 503 of a database that cannot be reached) gets their headers too (config/middleware.py).
+    "config.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads a body: one too large for its address, or any body on a public (GET-only) address,
+    # is refused before a byte of it is read (recognition/http/bodies.py).
+    "recognition.http.bodies.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the database: a stale connection is replaced, and a
     # database that cannot be reached answers 503 (config/dbhealth.py).
@@ -74,12 +80,16 @@ MIDDLEWARE = [
     # does not need again: it keeps the headers they added when it was rendered
     # (CSP and Permissions-Policy included; both are the same for every answer).
     "recognition.http.answer_store.AnswerMiddleware",
+    # Inside the answer store, so the header is kept with the answer.
+    "recognition.http.cors.PublicAPICorsMiddleware",
     "config.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Knows the user, and runs before CSRF's check reads the body: only staff may send an upload's worth.
+    "recognition.http.bodies.StaffBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -138,6 +148,15 @@ IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "2000"))
 IMPORT_TIME_LIMIT = float(os.environ.get("IMPORT_TIME_LIMIT", "20"))
 IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_UNPACKED_BYTES", str(20 * 1024 * 1024)))
 
+# Request bodies (recognition/http/bodies.py), refused with a Chinese 413 before anything reads them. Staff
+# may send the largest legitimate upload (an import, IMPORT_MAX_BYTES) with its form around it; anyone else,
+# a login form's worth. Public pages and the API take no body at all (405).
+REQUEST_BODY_MAX_BYTES = int(os.environ.get("REQUEST_BODY_MAX_BYTES", str(IMPORT_MAX_BYTES + 64 * 1024)))
+ANONYMOUS_BODY_MAX_BYTES = int(os.environ.get("ANONYMOUS_BODY_MAX_BYTES", str(16 * 1024)))
+# Every body allowed is parsed in memory, never spooled to a file in the temporary folder.
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Only the admin shows messages, and it has a session: no messages cookie, and
 # cheaper to set up on every request than the default cookie-then-session storage.
@@ -187,6 +206,14 @@ SECURE_HSTS_PRELOAD = env_flag("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
+# Only staff have sessions. A working day (10 hours) from the last change to the session: a morning's login
+# lasts the day, and a browser left logged in on a shared office computer, or a stolen cookie, stops
+# working overnight instead of for Django's default two weeks.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(10 * 3600)))
+# The admin is the only place to log in: a `next` the login refuses (another site) lands on its home,
+# not on Django's default /accounts/profile/, which this site does not have.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -255,6 +282,9 @@ PUBLIC_CACHE_MAX_AGE = int(os.environ.get("PUBLIC_CACHE_MAX_AGE", "60"))
 RULES_VERSION_CHECK_INTERVAL = float(os.environ.get("RULES_VERSION_CHECK_INTERVAL", "1"))
 # Megabytes of rendered public answers each process keeps (recognition/http/answer_store.py); 0: none.
 PUBLIC_PAGE_CACHE_MB = float(os.environ.get("PUBLIC_PAGE_CACHE_MB", "32"))
+# Megabytes of QR codes each process keeps, one per printed address (recognition/http/memo.py); about 4 KB
+# each for the site's own addresses, so 8 MB holds some 2,000 of them.
+QR_CACHE_MB = float(os.environ.get("QR_CACHE_MB", "8"))
 # Keep rendered answers in the shared cache too, for every worker of every server.
 PUBLIC_ANSWERS_SHARED = bool(CACHE_URL) and env_flag("PUBLIC_ANSWERS_SHARED", True)
 # Part of every ETag, so a new release never answers 304 for a page the old

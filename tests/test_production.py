@@ -480,6 +480,11 @@ def test_gunicorn_configuration():
     assert config["accesslog"] == "-" and config["errorlog"] == "-"
     assert config["preload_app"] is True
     assert config["control_socket_disable"] is True
+    # No header may move the site under another prefix (SCRIPT_NAME), even from a trusted address.
+    assert config["forwarder_headers"] == "" and config["header_map"] == "drop"
+    # Slow clients are held by the event loop, not by a worker or a thread (config/buffered_worker.py).
+    assert config["worker_class"] == "config.buffered_worker.BufferedThreadWorker"
+    assert config["threads"] == 4 and config["sendfile"] is False
     assert gunicorn_settings(WEB_CONCURRENCY="9", GUNICORN_TIMEOUT="10")["workers"] == 9
     assert gunicorn_settings(GUNICORN_TIMEOUT="10")["timeout"] == 10
 

@@ -125,8 +125,8 @@ def shared_cache():
 def answer_key(request: HttpRequest) -> tuple:
     """What an answer depends on besides the data version, the day and the release (see recognition.http.conditional):
     the address as the page prints it (conditional.canonical_url: never the Host header's port, so a client
-    cannot fill the store with port variants) and the HTMX headers. The Host is checked here (an unknown
-    one is refused with 400, as CommonMiddleware would)."""
+    cannot fill the store with port variants), split as it chose the view (the prefix, then PATH_INFO), and
+    the HTMX headers. The Host is checked here (an unknown one is refused with 400, as CommonMiddleware would)."""
     host = request.get_host()
     meta = request.META
     # What conditional.canonical_url builds the address from, without building it: this runs on every request.
@@ -135,7 +135,8 @@ def answer_key(request: HttpRequest) -> tuple:
     site = settings.SITE_URL or (request.scheme, name, meta.get("SERVER_PORT", ""))
     return (
         site,
-        request.path,
+        conditional.script_prefix(request),
+        request.path_info,
         meta.get("QUERY_STRING", ""),
         *(meta.get(name) == "true" for name in ("HTTP_HX_REQUEST", "HTTP_HX_HISTORY_RESTORE_REQUEST")),
     )
@@ -195,6 +196,8 @@ class AnswerMiddleware:
             request.method not in ("GET", "HEAD")
             or limit <= 0
             or request.path_info.startswith((*PRIVATE_PREFIXES, settings.STATIC_URL))
+            # Mounted under a prefix the site is not configured for: the page names an address it is not.
+            or conditional.foreign_prefix(request)
         ):
             return self.get_response(request)
         key = answer_key(request)

@@ -7,7 +7,13 @@ data version, the address (the printed pages show their own URL and a QR code
 of it), today's date (rules have validity dates, and the printed pages show
 the day), whether HTMX asked for a fragment, and the code that renders it.
 The ETag is built from exactly those, before the view runs, so a 304 costs at
-most one cheap query (the data version, when it is due) and no rendering.
+most one cheap query (the data version, when it is due) and no rendering. The
+address is taken as it chose the view: the path inside the site (PATH_INFO)
+and the prefix the site is mounted under, separately, so a request that moves
+the boundary between them (a forged SCRIPT_NAME) cannot share another page's
+ETag. A request under a prefix the site is not configured for
+(FORCE_SCRIPT_NAME; none by default) is answered, but marked for no cache to
+keep (`foreign_prefix`).
 
 The decorator marks its answers `public_answer`: recognition.http.answer_store keeps
 them, keyed the same way, and serves them again without rendering and before
@@ -60,6 +66,21 @@ def release_id() -> str:
     return digest.hexdigest()
 
 
+def script_prefix(request: HttpRequest) -> str:
+    """What Django put before the path that chose the view: SCRIPT_NAME, or FORCE_SCRIPT_NAME when set."""
+    path, path_info = request.path, request.path_info
+    return path[: len(path) - len(path_info)] if path.endswith(path_info) else path
+
+
+def foreign_prefix(request: HttpRequest) -> bool:
+    """A request under a prefix the site is not mounted under (a SCRIPT_NAME header a proxy let through).
+
+    Django builds the page's own address from it, so the answer names another page's address: it is
+    answered, never kept (here, in recognition.http.answer_store, or by a shared cache).
+    """
+    return script_prefix(request) != (settings.FORCE_SCRIPT_NAME or "").rstrip("/")
+
+
 def canonical_url(request: HttpRequest) -> str:
     """The page's address for print and QR codes: SITE_URL, or else the checked host and the server's own port.
 
@@ -75,7 +96,8 @@ def canonical_url(request: HttpRequest) -> str:
 
 
 def etag_for(request: HttpRequest, version: str, htmx: bool) -> str:
-    parts = [release_id(), canonical_url(request)]
+    # The canonical address, and what chose the view apart from the prefix before it.
+    parts = [release_id(), canonical_url(request), script_prefix(request), request.path_info]
     if htmx:
         parts.append("".join("1" if request.headers.get(name) == "true" else "0" for name in HTMX_HEADERS))
     digest = hashlib.blake2b("\n".join(parts).encode(), digest_size=8).hexdigest()
@@ -98,6 +120,10 @@ def public_cache(view: View | None = None, *, htmx: bool = False) -> View | Call
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             book = getattr(request, "rules", None) or snapshot.current_rules()
+            if foreign_prefix(request):
+                response = view(request, book, *args, **kwargs)
+                response["Cache-Control"] = "no-store"
+                return response
             etag = etag_for(request, book.version, htmx)
             response = get_conditional_response(request, etag=etag)
             if response is None:

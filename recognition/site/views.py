@@ -9,9 +9,9 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable
 from datetime import date
-from functools import lru_cache
 
 import segno
+from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import (
     Http404,
@@ -28,6 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from recognition.http.conditional import canonical_url, public_cache
+from recognition.http.memo import bounded_by_bytes
 from recognition.models import Notice
 from recognition.rules import engine
 from recognition.rules.book import RuleBook
@@ -37,7 +38,8 @@ from recognition.site.query import DAY_OR_ALL, OPTIONAL, QueryError, Question, a
 from recognition.spreadsheets import neutralise
 
 
-@lru_cache(maxsize=2048)  # ~4 KB each: the page and its HTMX fragment share one; bounded at ~8 MB
+# Keyed by the address, which a client chooses: bounded in bytes (QR_CACHE_MB), not in addresses.
+@bounded_by_bytes(lambda: int(settings.QR_CACHE_MB * 1024 * 1024))
 def qr_svg(url: str) -> str:
     """The page's address as an inline SVG QR code, for the printed result; made once per address.
 
