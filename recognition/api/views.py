@@ -86,6 +86,7 @@ def rule_json(book: RuleBook, rule: RuleInfo, region: str | None = None, on: dat
         "clause_label": citation.label,
         "clause_url": citation.url,
         "quote": rule.quote,
+        "serial_note": presenters.REBUILT_LONG if citation.serial_rebuilt else "",
         "scope": list(rule.scope),
         "valid_from": iso(rule.valid_from),
         "valid_until": iso(rule.valid_until),
@@ -101,6 +102,8 @@ def recognition_json(
         **rule_json(book, recognition.rule, region, on),
         "conditions": [{"text": c.text, "kind": c.kind, "met": c.met} for c in recognition.conditions],
         "applies": not recognition.excluded,
+        # applies is true unless a condition is unmet: say whether one the site can decide is still open.
+        "decided": all(c.met is not None for c in recognition.conditions if c.kind != presenters.STATED),
     }
 
 
