@@ -57,6 +57,9 @@ def test_lookup_shape(client):
             },
         ],
         "applies": True,
+        # Added fields (issue 16): 北京市's issuance is not recorded, so the region condition is still open.
+        "decided": False,
+        "serial_note": "附件表格未随网页转载,序号是本站按通知正文的先后重建的,不是附件原件中的编号",
         "clause": "s1-2",
         "clause_label": "一、(二)",
         "clause_url": "/notices/rstf-2026-1/#s1-2",

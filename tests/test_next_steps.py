@@ -46,7 +46,8 @@ def test_every_department_has_national_channels_with_their_source():
 def test_a_region_without_local_offices_shows_the_national_channels_and_says_so(client):
     page = html(client.get("/?held=low-voltage-electrician&region=44"))
     card = page.split('id="card-building-electrician"')[1].split("</article>")[0]
-    assert "下一步:向当地住房城乡建设部门申请;当地办理地点本站尚未录入,可拨打 12345 咨询" in card
+    # The notice names the department, not a local one: no 当地 is added.
+    assert "下一步:向住房城乡建设部门申请;广东省的办理地点本站尚未录入,可拨打 12345 咨询" in card
     assert "广东省住房城乡建设部门的办理地点、时间和电话本站尚未录入。请拨打 12345 政务服务便民热线" in card
     assert "https://zlaq.mohurd.gov.cn/" in card  # verify the 住建 certificate to be applied for
     assert "https://cx.mem.gov.cn/" in card  # verify the 应急管理 certificate held
@@ -146,12 +147,13 @@ def test_summary_counts_only_waivers_that_apply_in_the_region(client):
     )
     snapshot.clear_cache()
     page = html(client.get("/?held=fusion-welding-cutting&region=66"))
-    assert re.search(r'<p id="result-summary" class="summary">可减免 1 项证书申请', page)
+    assert re.search(r'<p id="result-summary" class="summary">申请 1 种证书时可减免部分培训或考试', page)
 
 
 def test_plain_outcome_keeps_the_notices_can(book):
     rule = next(r for r in book.rules if r.serial == 1)
-    assert guide.plain_outcome(book, rule) == "可以不参加安全作业培训,直接参加考核(安全技术理论、安全操作技能)"
+    # 考核 stays 考核: the notice says 直接参加建筑电工特种作业人员考核, one item.
+    assert guide.plain_outcome(book, rule) == "可以不参加安全作业培训,直接参加考核"
     rule = next(r for r in book.rules if r.serial == 7)
     assert guide.plain_outcome(book, rule) == "可以不参加安全技术培训和安全技术理论考试,直接参加安全技术实操考试"
 

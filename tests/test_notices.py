@@ -435,7 +435,7 @@ def test_matrix_lists_the_rules_of_the_day_or_all_with_their_notice_and_period(c
     page = page_text(client, "/matrix/?on=all")
     assert "2026年7月1日至2026年12月31日" in page and "仅适用于江苏省" in page
     csv_text = client.get("/matrix.csv?on=all").content.decode("utf-8-sig")
-    assert f"{PROVINCIAL},3," in csv_text and "2026-07-01,2026-12-31" in csv_text
+    assert f"{PROVINCIAL},3," in csv_text and "2026-07-01,通知写明的施行日期,2026-12-31" in csv_text
 
 
 def test_notices_are_listed_by_their_status_on_the_day(client, provincial):
@@ -449,7 +449,8 @@ def test_notices_are_listed_by_their_status_on_the_day(client, provincial):
     assert group_of("2026-11-27", PROVINCIAL) == "现行有效"
     assert group_of("2026-11-27", BASE) == "现行有效"
     page = page_text(client, "/notices/")
-    assert "自印发之日起" in page  # 1号 states no date in force
+    # 1号 states no date in force: the fact first, then the site's reckoning.
+    assert "通知未写明施行日期;本站按印发日(2026年1月9日)起计" in page and "自印发之日起" not in page
     assert "2026年7月1日" in page and "江苏省" in page
 
 

@@ -67,12 +67,12 @@ def test_results_full_page_keeps_the_choices_and_cites_the_clause(client):
     assert 'id="card-building-welder"' in page and "申请建筑焊工操作证:可以不参加安全作业培训" in page
     assert 'id="card-special-equipment-welder"' in page
     assert "向颁发建筑焊工特种作业操作证地区的住房城乡建设主管部门申请" in page
-    assert "依据:人社厅发〔2026〕1号 一、(二),附件序号4" in page
+    assert "依据:人社厅发〔2026〕1号 一、(二),附件序号4(本站重建)" in page
     assert '<a href="/notices/rstf-2026-1/#s1-2">在通知原文中查看一、(二)</a>' in page
     assert "附件序号4" in page and "附件序号5" in page
     assert "视同达到<strong>焊工初级工(五级)</strong>水平" in page
     assert "可按规定报名参加焊工<strong>中级工(四级)</strong>技能等级认定" in page
-    assert "由人力资源社会保障部门备案的职业技能等级认定机构规定,以其公告为准" in page
+    assert '通知未写明报名条件;<span class="reading">本站的理解</span>是以职业技能等级认定机构的公告为准' in page
     assert "osta.mohrss.gov.cn" in page
     # Outcome first: the picker is folded to one line naming the choice, with its 修改 control.
     assert '<details id="picker-fold" class="picker-fold no-print">' in page
@@ -102,11 +102,13 @@ def test_every_combination_renders_its_outcomes(client, held):
     page = html(client.get(query(*held)))
     expected = sorted(serial for (a, b), serial in PAIRS_WITH_A_ROW.items() if a in held and b not in held)
     cited = re.findall(r'<p class="print-only print-cite">(.*?)</p>', page)
-    assert sorted(int(s) for line in cited for s in re.findall(r"附件序号(\d+)", line)) == sorted(expected)
+    # One clause's rows are cited together: 附件序号1、2(本站重建).
+    serials = [int(s) for line in cited for group in re.findall(r"附件序号([\d、]+)", line) for s in group.split("、")]
+    assert sorted(serials) == sorted(expected)
     targets = list(dict.fromkeys(NOTICE_ROWS[serial][1] for serial in sorted(expected, key=_display_order)))
     assert re.findall(r'<article class="card[^"]*" aria-labelledby="card-([a-z-]+)"', page) == targets
     if not expected:
-        assert "没有可以减免的证书申请" in page
+        assert "申请其他证书时,没有可以减免的培训或考试" in page
     assert page.count('class="level"') == len(held)
 
 
@@ -117,13 +119,13 @@ def _display_order(serial):
 
 def test_nothing_to_waive_says_why(client):
     page = html(client.get(query("low-voltage-electrician", "building-electrician")))
-    assert "没有可以减免的证书申请" in page
+    assert "申请其他证书时,没有可以减免的培训或考试" in page
     assert "您已经持有" in page
     assert "本通知未规定减免" in page
 
 
 def test_pairs_without_a_row_are_named_as_not_covered(client):
-    """The notice is silent on them and says coverage will widen: silent, not 'no'."""
+    """The notice is silent on them: silent, not 'no'."""
     page = html(client.get(query("building-electrician")))
     assert "本通知未规定减免:持您所选的证书申请高压电工作业特种作业操作证" in page
     for claim in ("不享受减免", "须按正常程序", "不能缩短"):
@@ -144,7 +146,7 @@ def test_region_that_does_not_issue_building_welder_excludes_the_waiver(client):
     assert '<span class="mark mark-unmet">不满足</span>' in page
     assert "申请建筑焊工操作证:上海市不颁发此证,这项减免在上海市用不上" in page
     # The summary counts only the waiver that applies in 上海市 (熔化焊接 -> 特种设备焊接).
-    assert '<p id="result-summary" class="summary">可减免 1 项证书申请' in page
+    assert '<p id="result-summary" class="summary">申请 1 种证书时可减免部分培训或考试' in page
 
 
 @pytest.mark.parametrize(
@@ -176,12 +178,16 @@ def test_routes_page(client):
     page = html(client.get("/routes/?target=building-welder"))
     assert "取得建筑焊工特种作业操作证的途径" in page
     assert 'value="building-welder" id="target-building-welder" checked' in page
-    assert "不凭任何证书直接申请建筑焊工操作证:要参加 <strong>3 项</strong>(1 项培训、2 项考试或考核)" in page
-    assert "凭熔化焊接与热切割作业操作证只须参加 2 项,比直接申请少 1 项" in page
-    assert '<p class="plain"><strong>可以不参加安全作业培训,直接参加考核(安全技术理论、安全操作技能)</strong>' in page
+    assert (
+        "不凭任何证书直接申请建筑焊工操作证,通常的取证环节是:安全作业培训、安全技术理论考核、安全操作技能考核" in page
+    )
+    assert "(本站整理的通常环节,参考,以发证部门的规定为准;来源:各地培训考核通知(二手资料))" in page
+    # What a direct route spares is what its rule waives, in the notice's words; no total of exams is claimed.
+    assert "凭熔化焊接与热切割作业操作证,比直接申请少参加:安全作业培训。" in page
+    assert '<p class="plain"><strong>可以不参加安全作业培训,直接参加考核</strong>' in page
     # 特种设备焊接 -> 熔化焊接 (1 exam) -> 建筑焊工 (2 exams): 3, as many as applying directly.
     assert "分步取得,但不比直接申请省事" in page and "分步取得,总共比直接申请少" not in page
-    assert "从特种设备焊接操作人员证出发,途中取得熔化焊接与热切割作业操作证:共 3 项" in page
+    assert "从特种设备焊接操作人员证出发,途中取得熔化焊接与热切割作业操作证,依次须参加:" in page
     assert "附件序号4" in page
     partial = html(client.get("/routes/?target=building-welder", HTTP_HX_REQUEST="true"))
     assert "<html" not in partial and "取得建筑焊工特种作业操作证的途径" in partial
@@ -189,16 +195,15 @@ def test_routes_page(client):
 
 def test_a_two_step_route_with_more_exams_than_applying_directly_is_not_called_a_shortening(client):
     page = html(client.get("/routes/?target=special-equipment-welder"))
-    assert "要参加 <strong>2 项</strong>" in page
     # 建筑焊工 -> 熔化焊接 (2 exams) -> 特种设备焊接 (1 exam): three exams against two.
     longer = page.split("分步取得,但不比直接申请省事")[1]
-    assert "从建筑焊工操作证出发,途中取得熔化焊接与热切割作业操作证:共 3 项" in longer
+    assert "从建筑焊工操作证出发,途中取得熔化焊接与热切割作业操作证,依次须参加:" in longer
     assert "分步取得,总共比直接申请少" not in page
 
 
 def test_routes_page_with_no_direct_route_says_so(client):
     page = html(client.get("/routes/?target=high-voltage-electrician"))
-    assert "通知没有规定哪种证书可以直接减免高压电工作业特种作业操作证的培训或考试" in page
+    assert "本通知未规定哪种证书可以直接减免高压电工作业特种作业操作证的培训或考试。" in page
 
 
 def test_matrix_page_and_csv(client):
@@ -224,7 +229,7 @@ def test_notice_page_has_every_clause_with_its_anchor_and_rules(client):
     for anchor in ["preamble", "s1", "s1-1", "s1-2", "s2", "s2-1", "s2-2", "s3", "s3-1", "s3-2", "s3-3", "signature"]:
         assert f'id="{anchor}"' in page
     assert "人社厅发〔2026〕1号" in page
-    assert "序号1:持有" in page and "序号7:持有" in page
+    assert "附件序号1(本站重建):持有" in page and "附件序号7(本站重建):持有" in page
     assert "参见附件中序号1—3" in page
 
 
@@ -236,7 +241,7 @@ def test_certificate_pages(client, slug):
     if slug in ("building-electrician", "building-welder"):
         assert "zlaq.mohurd.gov.cn" in page and "公开代码库中的说明及多个二手网页" in page
     # What the certificate is for leads the page, once: not again under 参考信息.
-    [uses] = re.findall(r"这张证用来做什么:</strong>([^<]+)<", page)
+    [uses] = re.findall(r"这张证用来做什么\(参考\):</strong>([^<]+)<", page)
     assert page.count(uses) == 1
 
 
@@ -276,7 +281,7 @@ def test_home_page_is_light_and_self_contained(client):
 
 def test_region_with_unknown_issuance_says_where_to_ask(client):
     page = html(client.get(query("fusion-welding-cutting", region="11")))
-    assert "北京市的发证情况尚未录入,请向当地住房城乡建设主管部门确认" in page
+    assert "北京市的发证情况尚未录入,请向北京市的住房城乡建设主管部门确认" in page
     assert "所选地区不适用" not in page
 
 
@@ -316,12 +321,12 @@ def test_certificate_page_gives_the_usual_conditions_for_the_next_level_as_refer
 
 def test_a_summary_beside_the_picker_counts_the_waivers(client):
     page = html(client.get(query("fusion-welding-cutting")))
-    assert '<p id="result-summary" class="summary">可减免 2 项证书申请' in page
+    assert '<p id="result-summary" class="summary">申请 2 种证书时可减免部分培训或考试,须满足所列条件。' in page
     page = html(client.get(query("low-voltage-electrician", "building-electrician")))
-    assert '<p id="result-summary" class="summary">没有可减免的证书申请' in page
+    assert '<p id="result-summary" class="summary">申请其他证书时,没有可减免的培训或考试。' in page
     assert '<p id="result-summary" class="summary"></p>' in html(client.get("/"))
     fragment = html(client.get(query("fusion-welding-cutting"), HTTP_HX_REQUEST="true"))
-    assert '<div hx-swap-oob="innerHTML:#result-summary">可减免 2 项证书申请' in fragment
+    assert '<div hx-swap-oob="innerHTML:#result-summary">申请 2 种证书时可减免部分培训或考试' in fragment
 
 
 def test_the_400_page_names_the_choices_in_words_not_slugs(client):

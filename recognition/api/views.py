@@ -13,7 +13,7 @@ from recognition.http.conditional import public_cache
 from recognition.rules import engine, fields
 from recognition.rules.book import NOTICE_STATUS_NAMES, LevelInfo, NoticeInfo, RuleBook, RuleInfo
 from recognition.rules.engine import LookupResult
-from recognition.site import presenters
+from recognition.site import answers, presenters
 from recognition.site.query import DAY_OR_ALL, OPTIONAL, REQUIRED, QueryError, Question, asks, today
 
 
@@ -92,6 +92,11 @@ def rule_json(book: RuleBook, rule: RuleInfo, region: str | None = None, on: dat
         "target_name": book.certificates[rule.target].name,
         "clause_label": citation.label,
         "clause_url": citation.url,
+        "quote": rule.quote,
+        "serial_note": presenters.REBUILT_LONG if citation.serial_rebuilt else "",
+        "scope": list(rule.scope),
+        "valid_from": iso(rule.valid_from),
+        "valid_until": iso(rule.valid_until),
         "replaces": {"notice": rule.replaces[0], "serial": rule.replaces[1]} if rule.replaces else None,
     }
     return {
@@ -107,6 +112,8 @@ def recognition_json(
         **rule_json(book, recognition.rule, region, on),
         "conditions": [{"text": c.text, "kind": c.kind, "met": c.met} for c in recognition.conditions],
         "applies": not recognition.excluded,
+        # applies is true unless a condition is unmet: say whether one the site can decide is still open.
+        "decided": all(c.met is not None for c in recognition.conditions if c.kind != presenters.STATED),
     }
 
 
@@ -136,7 +143,7 @@ def level_json(book: RuleBook, level: LevelInfo, region: str | None = None, on: 
 
 
 def lookup_json(book: RuleBook, result: LookupResult) -> dict:
-    answer = presenters.describe_lookup(book, result)
+    answer = answers.describe_lookup(book, result)
     region, on = (result.region.code if result.region else None), result.on
     return {
         "data_version": book.version,
@@ -173,7 +180,7 @@ def routes_json(book: RuleBook, result: engine.RoutesResult) -> dict:
             "steps": [recognition_json(book, step, region, result.on) for step in r.steps],
         }
 
-    answer = presenters.describe_routes(book, result)
+    answer = answers.describe_routes(book, result)
     return {
         "data_version": book.version,
         "on": iso(result.on),
@@ -197,7 +204,7 @@ def matrix_json(book: RuleBook, on: date | None) -> dict:
         "data_version": book.version,
         "on": iso(on) if on else "all",
         "notice": notice_json(book, book.notice, on),
-        "notices": notices_json(book, presenters.basis(book, numbers or None, on), on),
+        "notices": notices_json(book, answers.basis(book, numbers or None, on), on),
         "certificates": [
             {
                 "slug": cert.slug,

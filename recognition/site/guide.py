@@ -11,6 +11,7 @@ results page still costs only the data-version query.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from recognition.rules import engine
@@ -23,7 +24,19 @@ from recognition.rules.book import (
     RuleBook,
     RuleInfo,
 )
-from recognition.site.presenters import STATED, Citation, ConditionView, cite, condition_view
+from recognition.site.presenters import (
+    REBUILT_SHORT,
+    SPLIT_TOPICS,
+    STATED,
+    Citation,
+    ConditionView,
+    cite,
+    condition_view,
+    group_steps,
+    plain_outcome,
+    split_note,
+    unmet_text,
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +47,12 @@ class DepartmentSteps:
     region: ProvinceInfo | None
     local: tuple[Channel, ...]
     national: tuple[Channel, ...]
+    apply_to: str = ""  # the notice's words for where to apply, where it says more than the department
+
+    @property
+    def name(self) -> str:
+        """住房城乡建设部门, or 颁发建筑焊工特种作业操作证地区的住房城乡建设主管部门 where the notice says so."""
+        return self.apply_to or self.department
 
     @property
     def local_missing(self) -> bool:
@@ -52,11 +71,41 @@ class DepartmentSteps:
         return next((c for c in self.channels if c.verify_url or c.verify_text), None)
 
     @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.source for c in self.channels if c.source))
+
+    @property
+    def missing_line(self) -> str:
+        """江苏省的住房城乡建设部门的办理地点…: the notice names no place, nor does the site invent one."""
+        where = f"{self.region.name}{self.department}" if self.region else self.name
+        return f"{where}的办理地点、时间和电话本站尚未录入。请拨打 12345 政务服务便民热线询问在哪里办理。"
+
+    @property
     def first_line(self) -> str:
         office = next((c for c in self.local if c.is_office), None)
         if office:
             return f"到{office.office_name or office.address}办理" + (f",电话 {office.phone}" if office.phone else "")
-        return f"向当地{self.department}申请;当地办理地点本站尚未录入,可拨打 12345 咨询"
+        where = f"{self.region.name}的" if self.region else ""
+        return f"向{self.name}申请;{where}办理地点本站尚未录入,可拨打 12345 咨询"
+
+
+def source_parts(*sources: str) -> tuple[str, ...]:
+    """The parts of NextStep sources (each lists its facts' sources, split by ;), each once."""
+    parts = (part.strip() for source in sources for part in source.replace(";", ";").split(";"))
+    return tuple(dict.fromkeys(part for part in parts if part))
+
+
+@dataclass(frozen=True)
+class Verification:
+    """How to verify certificates held: the certificates it is for, named, and where the fact comes from."""
+
+    certificates: tuple[CertificateInfo, ...]
+    department: str
+    channel: Channel
+
+    @property
+    def names(self) -> str:
+        return "、".join(cert.short_name for cert in self.certificates)
 
 
 @dataclass(frozen=True)
@@ -70,25 +119,57 @@ class Outcome:
     citations: tuple[Citation, ...]
     apply_to: str
     excluded: bool
+    unmet: str = ""  # 不满足“…”。, for an outcome a decided condition excludes
+
+    @property
+    def cited(self) -> str:
+        """人社厅发〔2026〕1号 一、(一),附件序号1、2(本站重建): every rule this outcome rests on, by clause."""
+        by_clause: dict[str, list[Citation]] = {}
+        for citation in self.citations:
+            by_clause.setdefault(citation.text, []).append(citation)
+        parts = []
+        for clause, citations in by_clause.items():
+            first = citations[0]
+            if first.serial is None:
+                parts.append(clause)
+                continue
+            serials = "、".join(str(c.serial) for c in citations)
+            rebuilt = f"({REBUILT_SHORT})" if first.serial_rebuilt else ""
+            parts.append(f"{clause},{first.serial_name}{serials}{rebuilt}")
+        return ";".join(parts)
 
 
 @dataclass(frozen=True)
 class Card:
     target: CertificateInfo
-    headline: str
-    held: tuple[CertificateInfo, ...]
-    outcomes: tuple[Outcome, ...]  # the best first
+    headline: str  # true of the best outcome, whose certificates alone are named with it
+    outcomes: tuple[Outcome, ...]  # the best first; each names its own certificates, waiver and conditions
     excluded: bool
     steps: DepartmentSteps
-    verify_held: tuple[tuple[str, Channel], ...] = ()  # (department, channel) of the certificates held
+    verify_held: tuple[Verification, ...] = ()  # the certificates held, by the department that verifies them
 
     @property
     def best(self) -> Outcome:
         return self.outcomes[0]
 
     @property
+    def others(self) -> tuple[Outcome, ...]:
+        return self.outcomes[1:]
+
+    @property
+    def held(self) -> tuple[CertificateInfo, ...]:
+        """The certificates the headline is true for."""
+        return self.best.held
+
+    @property
     def slug(self) -> str:
         return self.target.slug
+
+    @property
+    def verify_sources(self) -> tuple[str, ...]:
+        """The sources of the verification facts of certificates held that the next steps do not already cite."""
+        cited = set(source_parts(*self.steps.sources)) if not self.excluded else set()
+        return tuple(part for part in source_parts(*(v.channel.source for v in self.verify_held)) if part not in cited)
 
 
 # --- next steps, from the rule book --------------------------------------------------------------
@@ -99,13 +180,14 @@ def channels(book: RuleBook) -> tuple[Channel, ...]:
     return book.next_steps
 
 
-def department_steps(book: RuleBook, department: str, region: str | None) -> DepartmentSteps:
+def department_steps(book: RuleBook, department: str, region: str | None, apply_to: str = "") -> DepartmentSteps:
     rows = [c for c in channels(book) if c.department == department]
     return DepartmentSteps(
         department=department,
         region=book.provinces.get(region) if region else None,
         local=tuple(c for c in rows if region and c.region == region),
         national=tuple(c for c in rows if c.region is None),
+        apply_to=apply_to if apply_to != department else "",
     )
 
 
@@ -113,34 +195,16 @@ def has_local_offices(book: RuleBook, departments: set[str]) -> bool:
     return any(c.region and c.department in departments for c in channels(book))
 
 
-# --- plain words ----------------------------------------------------------------------------------
-
-
-def _group_steps(cert: CertificateInfo, names: tuple[str, ...]) -> str:
-    """安全技术理论考核、安全操作技能考核 -> 考核(安全技术理论、安全操作技能)."""
-    by_name = {step.name: step for step in cert.steps}
-    groups: dict[str, list[str]] = {}
-    for name in names:
-        step = by_name.get(name)
-        groups.setdefault(step.part_of if step else "", []).append(name)
-    parts = []
-    for part_of, members in groups.items():
-        if part_of and len(members) > 1:
-            suffix = part_of[-2:]
-            short = [m[: -len(suffix)] if m.endswith(suffix) and len(m) > len(suffix) else m for m in members]
-            parts.append(f"{part_of}({'、'.join(short)})")
-        else:
-            parts.extend(members)
-    return "和".join(parts) if len(parts) == 2 else "、".join(parts)
-
-
-def plain_outcome(book: RuleBook, rule: RuleInfo) -> str:
-    """The outcome in a worker's words, keeping the notice's 可: 可以不参加…,直接参加…"""
-    target = book.certificates[rule.target]
-    text = f"可以不参加{_group_steps(target, rule.waived)}"
-    if rule.remaining:
-        text += f",直接参加{_group_steps(target, rule.remaining)}"
-    return text
+def verifications(book: RuleBook, held: Iterable[CertificateInfo], region: str | None) -> tuple[Verification, ...]:
+    by_department: dict[str, list[CertificateInfo]] = {}
+    for cert in held:
+        by_department.setdefault(cert.department, []).append(cert)
+    found = []
+    for department, certs in by_department.items():
+        channel = department_steps(book, department, region).verify
+        if channel:
+            found.append(Verification(tuple(certs), department, channel))
+    return tuple(found)
 
 
 # --- cards ----------------------------------------------------------------------------------------
@@ -160,6 +224,7 @@ def build_cards(book: RuleBook, result: engine.LookupResult) -> list[Card]:
                 rule.remaining,
                 rule.apply_to_detail or rule.apply_to,
                 tuple((c.kind, c.met) for c in recognition.conditions),
+                "直接参加" in rule.quote,
             )
             merged.setdefault(key, []).append(recognition)
         outcomes = []
@@ -168,7 +233,7 @@ def build_cards(book: RuleBook, result: engine.LookupResult) -> list[Card]:
             conditions: dict[str, ConditionView] = {}
             for recognition in group:
                 for condition in recognition.conditions:
-                    conditions.setdefault(condition.text, condition_view(condition, region))
+                    conditions.setdefault(condition.text, condition_view(condition, region, book, target_slug))
             outcomes.append(
                 Outcome(
                     held=tuple(book.certificates[r.rule.held] for r in group),
@@ -180,6 +245,7 @@ def build_cards(book: RuleBook, result: engine.LookupResult) -> list[Card]:
                     ),
                     apply_to=first.rule.apply_to_detail or first.rule.apply_to,
                     excluded=first.excluded,
+                    unmet=unmet_text(first.conditions),
                 )
             )
         outcomes.sort(key=lambda o: (o.excluded, -len(o.rule.waived), o.rule.serial))
@@ -198,24 +264,36 @@ def build_cards(book: RuleBook, result: engine.LookupResult) -> list[Card]:
         else:
             headline = f"申请{target.short_name}:{best.plain}"
         held = tuple(dict.fromkeys(cert for outcome in outcomes for cert in outcome.held))
-        held_departments = dict.fromkeys(cert.department for cert in held)
-        verify_held = []
-        for department in held_departments:
-            channel = department_steps(book, department, code).verify
-            if channel:
-                verify_held.append((department, channel))
         cards.append(
             Card(
                 target=target,
                 headline=headline,
-                held=held,
                 outcomes=tuple(outcomes),
                 excluded=excluded,
-                steps=department_steps(book, best.rule.apply_to, code),
-                verify_held=tuple(verify_held),
+                steps=department_steps(book, best.rule.apply_to, code, best.apply_to),
+                verify_held=verifications(book, held, code),
             )
         )
     return cards
+
+
+@dataclass(frozen=True)
+class PrintedSteps:
+    """Where to apply, for paper: one place applied to and the certificates held used there."""
+
+    steps: DepartmentSteps
+    verify: tuple[Verification, ...]
+
+    @property
+    def offices(self) -> str:
+        return ";".join(
+            ",".join(
+                part
+                for part in (c.office_name, c.address, c.opening_hours, f"电话 {c.phone}" if c.phone else "")
+                if part
+            )
+            for c in self.steps.local
+        )
 
 
 @dataclass
@@ -224,16 +302,65 @@ class Guide:
     applicable: int  # cards whose waiver applies in the chosen region
     region_matters: bool  # a condition depends on the region, or local offices exist
     region_reasons: list[str] = field(default_factory=list)
-    departments: list[DepartmentSteps] = field(default_factory=list)  # every department applied to, once
+    departments: list[PrintedSteps] = field(default_factory=list)  # every place applied to, once
 
     @property
     def shared_channels(self) -> list[tuple[str, str, str]]:
         """(phone, online name, online address) common to every department applied to: printed once."""
         seen: dict[tuple[str, str, str], None] = {}
-        for steps in self.departments:
-            for channel in steps.national:
+        for printed in self.departments:
+            for channel in printed.steps.national:
                 seen.setdefault((channel.phone, channel.online_name, channel.online_url))
         return list(seen)
+
+    @property
+    def printed_lines(self) -> list[tuple[str, str]]:
+        """The printed next steps, few lines to fit the page: (label, text).
+
+        Places without a local office share one line; each certificate held is verified once, named; every
+        fact's source is printed once, after them. The full text is on the page the QR code opens.
+        """
+        lines = []
+        unrecorded = [printed.steps.name for printed in self.departments if not printed.steps.local]
+        region = self.departments[0].steps.region if self.departments else None
+        if unrecorded:
+            where = f"{region.name}的" if region else ""
+            lines.append((f"向{'、'.join(unrecorded)}申请:", f"{where}办理地点本站尚未录入,请拨打 12345 询问。"))
+        for printed in self.departments:
+            if printed.steps.local:
+                lines.append((f"向{printed.steps.name}申请:", f"{printed.offices}。"))
+        bring = dict.fromkeys(
+            (printed.steps.department, printed.steps.what_to_bring)
+            for printed in self.departments
+            if printed.steps.what_to_bring
+        )
+        for department, what in bring:
+            lines.append((f"向{department}申请,带上:" if len(bring) > 1 else "带上:", what))
+        checks: dict[str, list[str]] = {}
+        for printed in self.departments:
+            for item in printed.verify:
+                if item.channel.verify_url:
+                    names = checks.setdefault(item.channel.verify_url, [])
+                    names.extend(cert.short_name for cert in item.certificates if cert.short_name not in names)
+        if checks:
+            text = ";".join(f"{'、'.join(names)} {url}" for url, names in checks.items())
+            lines.append(("核验您所持的证书:", f"{text}。"))
+        sources = source_parts(
+            *(source for printed in self.departments for source in printed.steps.sources),
+            *(item.channel.source for printed in self.departments for item in printed.verify),
+        )
+        if sources:
+            lines.append(
+                ("以上办理信息", f"来自公开资料,不是通知的内容,以受理部门的规定为准。来源:{';'.join(sources)}。")
+            )
+        return lines
+
+    @property
+    def summary(self) -> str:
+        """The one line that stays in view on a phone: how many certificates one may apply for with less."""
+        if self.applicable:
+            return f"申请 {self.applicable} 种证书时可减免部分培训或考试,须满足所列条件。"
+        return "申请其他证书时,没有可减免的培训或考试。"
 
 
 def describe(book: RuleBook, result: engine.LookupResult) -> Guide:
@@ -253,17 +380,28 @@ def describe(book: RuleBook, result: engine.LookupResult) -> Guide:
     apply_to = {recognition.rule.apply_to for recognition in result.recognitions}
     if has_local_offices(book, apply_to):
         reasons.append("显示工作人员已录入的当地办理地点")
-    departments = {card.steps.department: card.steps for card in cards if not card.excluded}
+    places: dict[str, tuple[DepartmentSteps, list[CertificateInfo]]] = {}
+    for card in cards:
+        if card.excluded:
+            continue
+        steps, held = places.setdefault(card.steps.name, (card.steps, []))
+        held.extend(cert for outcome in card.outcomes if not outcome.excluded for cert in outcome.held)
+    code = result.region.code if result.region else None
+    departments = [
+        PrintedSteps(steps, verifications(book, dict.fromkeys(held), code)) for steps, held in places.values()
+    ]
     return Guide(
         cards=cards,
         applicable=sum(1 for card in cards if not card.excluded),
         region_matters=bool(reasons),
         region_reasons=reasons,
-        departments=list(departments.values()),
+        departments=departments,
     )
 
 
 # --- routes compared with applying directly -------------------------------------------------------
+
+REFERENCE_STEPS = "本站整理的通常环节,参考,以发证部门的规定为准"
 
 
 def count_steps(book: RuleBook, slug: str, names: tuple[str, ...] | None = None) -> dict:
@@ -273,24 +411,45 @@ def count_steps(book: RuleBook, slug: str, names: tuple[str, ...] | None = None)
     return {"total": len(chosen), "trainings": trainings, "exams": len(chosen) - trainings}
 
 
-def compare_routes(book: RuleBook, result: engine.RoutesResult, answer: dict) -> dict:
-    """Each route's trainings and exams against applying directly; a route shortens the way only with fewer.
+def steps_words(book: RuleBook, slug: str, names: tuple[str, ...] | None = None) -> str:
+    """安全作业培训、考核(通常分为…;参考,来源:…): steps in the notice's words, the split labelled."""
+    cert = book.certificates[slug]
+    text, whole = group_steps(cert, names if names is not None else cert.step_names)
+    return f"{text}{split_note(book, cert, whole)}"
 
-    Adds "cost" to each route of `answer` (presenters.describe_routes) and returns the direct cost.
+
+def compare_routes(book: RuleBook, result: engine.RoutesResult, answer: dict) -> dict:
+    """Each route against applying directly.
+
+    What a direct route spares is what its rule waives: the notice says so. The totals of a route that
+    goes through another certificate are the site's own count of the usual steps, and say so; no page
+    states how many exams remain, since the notice leaves some open (其他相关内容要求的考试).
+    Adds "cost" to each route of `answer` (answers.describe_routes) and returns the direct cost.
     """
     direct = count_steps(book, result.target)
+    target = book.certificates[result.target]
+    direct["words"] = "、".join(target.step_names)
+    source = next((f.source for f in book.facts.get(target.slug, ()) if f.topic in SPLIT_TOPICS), "")
+    direct["reference"] = f"{REFERENCE_STEPS};来源:{source}" if source else REFERENCE_STEPS
 
     def route_cost(route: engine.Route) -> dict:
         totals = {"total": 0, "trainings": 0, "exams": 0}
+        taken = []
         for rule in route.rules:
             cost = count_steps(book, rule.target, rule.remaining)
             for key in totals:
                 totals[key] += cost[key]
+            taken.append(
+                f"{book.certificates[rule.target].short_name}:{steps_words(book, rule.target, rule.remaining)}"
+            )
+        first = route.rules[-1] if len(route.rules) == 1 else None
         return {
             **totals,
             "via": [book.certificates[slug] for slug in route.certificates[1:-1]],
             "shorter": totals["total"] < direct["total"],
             "saved": direct["total"] - totals["total"],
+            "spared": group_steps(book.certificates[first.target], first.waived)[0] if first else "",
+            "taken": taken,
         }
 
     for route, view in zip(result.direct, answer["direct"], strict=True):

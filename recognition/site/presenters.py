@@ -12,14 +12,10 @@ from datetime import date
 
 from django.urls import reverse
 
-from recognition.rules import engine, fields
+from recognition.rules import engine
 from recognition.rules.book import (
-    ENDED,
     IN_FORCE,
-    NOT_YET,
     NOTICE_PERIOD,
-    NOTICE_STATUS_NAMES,
-    REPLACED,
     TARGET_ISSUED_IN_REGION,
     CertificateInfo,
     LevelInfo,
@@ -36,6 +32,18 @@ USES_TOPIC = "用途"  # the reference fact saying what a certificate is needed 
 SILENT_ONE = "本通知未规定减免"
 SILENT_MANY = "现行通知均未规定减免"
 
+# The site holds no attachment's table: where a notice has one (1号's was not captured with the page), its
+# rows and their 序号 are the site's reconstruction from the clauses, and every citation of a 序号 says so.
+REBUILT_SHORT = "本站重建"
+REBUILT_LONG = "附件表格未随网页转载,序号是本站按通知正文的先后重建的,不是附件原件中的编号"
+
+# The site's own readings are labelled in the same words everywhere.
+READING = "本站的理解"
+
+# What every reference fact carries, wherever it appears: it is not the notice's.
+FACT_NOTE = "以下信息来自公开资料,不是通知的内容,仅供参考,以发证部门/认定机构的规定为准。"
+FACT_NOTE_ONE = "来自公开资料,不是通知的内容,仅供参考,以发证部门的规定为准"
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -47,28 +55,67 @@ class Citation:
     quote: str
     serial: int | None = None
     serial_name: str = "序号"  # 附件序号 when the notice has an attachment table
+    serial_rebuilt: bool = False  # the 序号 is the site's reconstruction of the attachment's
 
     @property
     def text(self) -> str:
         """人社厅发〔2026〕1号 一、(一)"""
         return f"{self.notice_number} {self.label}"
 
+    @property
+    def serial_text(self) -> str:
+        """附件序号4(本站重建), 序号2, or nothing for a level."""
+        if self.serial is None:
+            return ""
+        rebuilt = f"({REBUILT_SHORT})" if self.serial_rebuilt else ""
+        return f"{self.serial_name}{self.serial}{rebuilt}"
+
+    @property
+    def full(self) -> str:
+        """人社厅发〔2026〕1号 一、(二),附件序号4(本站重建)"""
+        return f"{self.text},{self.serial_text}" if self.serial is not None else self.text
+
 
 STATED = "stated"  # a condition the site cannot decide; every other kind depends on the region
 MET = "满足"
 UNMET = "不满足"
 CHECK = "需确认"
+CONDITION_CODES = {MET: "met", UNMET: "unmet", CHECK: "check"}
 
 
 @dataclass(frozen=True)
 class ConditionView:
     text: str
-    status: str  # MET, UNMET or CHECK
+    status: str  # MET, UNMET or CHECK: the label shown
     note: str = ""
 
+    @property
+    def code(self) -> str:
+        """met, unmet or check: what templates and styles test, never the label."""
+        return CONDITION_CODES[self.status]
 
-def condition_view(condition: engine.ConditionOutcome, region: ProvinceInfo | None) -> ConditionView:
-    """A condition marked 满足 / 不满足 / 需确认, with what decided it or how to find out."""
+    @property
+    def unmet(self) -> bool:
+        return self.status == UNMET
+
+
+def issuance_recorded(book: RuleBook | None, target: str) -> bool:
+    """Whether staff have recorded, for any region, whether `target` is issued there."""
+    if book is None:
+        return True
+    return any(status is not None for (_, slug), status in book.issuance.items() if slug == target)
+
+
+def condition_view(
+    condition: engine.ConditionOutcome,
+    region: ProvinceInfo | None,
+    book: RuleBook | None = None,
+    target: str = "",
+) -> ConditionView:
+    """A condition marked 满足 / 不满足 / 需确认, with what decided it or how to find out.
+
+    Choosing a region is offered as a way to decide only where the site holds an answer for some region.
+    """
     issuance = condition.kind == TARGET_ISSUED_IN_REGION
     if condition.met is True:
         return ConditionView(
@@ -79,12 +126,73 @@ def condition_view(condition: engine.ConditionOutcome, region: ProvinceInfo | No
     if issuance:
         if region:
             return ConditionView(
-                condition.text, CHECK, f"{region.name}的发证情况尚未录入,请向当地住房城乡建设主管部门确认"
+                condition.text, CHECK, f"{region.name}的发证情况尚未录入,请向{region.name}的住房城乡建设主管部门确认"
             )
-        return ConditionView(condition.text, CHECK, "选择申请地区后可以判断,或向当地住房城乡建设主管部门确认")
+        if issuance_recorded(book, target):
+            return ConditionView(condition.text, CHECK, "选择申请地区后可以判断,或向申请地区的住房城乡建设主管部门确认")
+        return ConditionView(condition.text, CHECK, "本站尚未录入各地的发证情况,请向申请地区的住房城乡建设主管部门确认")
     if condition.kind != STATED:
         return ConditionView(condition.text, CHECK, "选择申请地区后可以判断" if not region else "请向受理部门确认")
     return ConditionView(condition.text, CHECK, "网站无法判断,请自行确认")
+
+
+# Reference facts that say how a certificate's exam or assessment is split (certificate-facts.json).
+SPLIT_TOPICS = ("考试方式", "考核方式")
+
+
+def group_steps(cert: CertificateInfo, names: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """The steps in the notice's words, and the groups named whole.
+
+    The notice names an assessment whole (考核, 安全技术考试); the site's steps split it into its usual parts.
+    Where every part is named, the group's own name is said (安全技术理论考核、安全操作技能考核 -> 考核);
+    where only some are (序号7: 理论考试 waived, 实操考试 taken), the parts are.
+    """
+    parts_of: dict[str, list[str]] = {}
+    for step in cert.steps:
+        if step.part_of:
+            parts_of.setdefault(step.part_of, []).append(step.name)
+    wanted = set(names)
+    shown: list[str] = []
+    whole: list[str] = []
+    for name in names:
+        step = next((s for s in cert.steps if s.name == name), None)
+        group = step.part_of if step else ""
+        if group and len(parts_of[group]) > 1 and set(parts_of[group]) <= wanted:
+            if group not in whole:
+                whole.append(group)
+                shown.append(group)
+        else:
+            shown.append(name)
+    text = "和".join(shown) if len(shown) == 2 else "、".join(shown)
+    return text, tuple(whole)
+
+
+def split_note(book: RuleBook, cert: CertificateInfo, groups: tuple[str, ...]) -> str:
+    """(通常分为安全技术理论考核、安全操作技能考核;参考,来源:…): the site's split of a group, labelled."""
+    if not groups:
+        return ""
+    splits = ";".join("、".join(step.name for step in cert.steps if step.part_of == group) for group in groups)
+    source = next((fact.source for fact in book.facts.get(cert.slug, ()) if fact.topic in SPLIT_TOPICS), "")
+    cited = f",来源:{source}" if source else ""
+    return f"(通常分为{splits};参考{cited})"
+
+
+def plain_outcome(book: RuleBook, rule: RuleInfo) -> str:
+    """The outcome in a worker's words, keeping the notice's 可 and its 直接 only where it says it:
+    可以不参加…,直接参加… (序号5 says only 参加)."""
+    target = book.certificates[rule.target]
+    text = f"可以不参加{group_steps(target, rule.waived)[0]}"
+    if rule.remaining:
+        verb = "直接参加" if "直接参加" in rule.quote else "参加"
+        text += f",{verb}{group_steps(target, rule.remaining)[0]}"
+    return text
+
+
+def remaining_text(book: RuleBook, rule: RuleInfo) -> str:
+    """仍须参加 in the notice's words, with the site's usual split labelled as reference."""
+    target = book.certificates[rule.target]
+    text, whole = group_steps(target, rule.remaining)
+    return f"{text}{split_note(book, target, whole)}" if text else "(通知未列明)"
 
 
 @dataclass(frozen=True)
@@ -104,10 +212,19 @@ class RuleView:
     replaced_in_part: tuple[RuleInfo, ...] = ()
     replaced_in_part_text: str = ""  # 部分地区已由…序号1(江苏省)取代
     scope_names: str = ""  # 江苏省、浙江省; empty for a national notice
+    plain: str = ""  # 可以不参加…,直接参加…
+    period_basis: str = ""  # 通知未写明施行日期;本站按印发日起计, where the site reckons the first day
+    waived_text: str = ""  # 安全作业培训
+    remaining_text: str = ""  # 考核(通常分为…;参考,来源:…)
+    unmet_text: str = ""  # 不满足“…”。 for a rule a decided condition excludes
 
     @property
     def period(self) -> str:
         return period_text(self.rule.valid_from, self.rule.valid_until)
+
+    @property
+    def conditions_text(self) -> str:
+        return ";".join(condition.text for condition in self.conditions)
 
 
 @dataclass(frozen=True)
@@ -149,6 +266,7 @@ def cite(book: RuleBook, notice_number: str, anchor: str, quote: str, serial: in
         quote=quote,
         serial=serial,
         serial_name="附件序号" if book.notices[notice_number].attachment_title else "序号",
+        serial_rebuilt=bool(book.notices[notice_number].attachment_title),
     )
 
 
@@ -169,7 +287,7 @@ def rule_view(
         apply_to=rule.apply_to_detail or rule.apply_to,
         citation=cite(book, rule.notice_number, rule.clause, rule.quote, rule.serial),
         notice=book.notices[rule.notice_number],
-        conditions=tuple(condition_view(condition, region) for condition in recognition.conditions),
+        conditions=tuple(condition_view(condition, region, book, rule.target) for condition in recognition.conditions),
         excluded=recognition.excluded,
         status=engine.rule_status(rule, on) if on else IN_FORCE,
         ends_soon=bool(on and rule.valid_until and on <= rule.valid_until <= on + NOTICE_PERIOD),
@@ -177,7 +295,17 @@ def rule_view(
         replaced_in_part=replaced_in_part,
         replaced_in_part_text=partly_replaced_text(book, replaced_in_part),
         scope_names=scope_text(book, rule.scope) if rule.scope else "",
+        plain=plain_outcome(book, rule),
+        period_basis=reckoned_start(book, rule),
+        waived_text=group_steps(book.certificates[rule.target], rule.waived)[0],
+        remaining_text=remaining_text(book, rule),
+        unmet_text=unmet_text(recognition.conditions),
     )
+
+
+def unmet_text(conditions: tuple[engine.ConditionOutcome, ...]) -> str:
+    """不满足“申请地区…颁发建筑焊工特种作业操作证”。 for each decided condition that is not met."""
+    return "".join(f"不满足“{condition.text}”。" for condition in conditions if condition.met is False)
 
 
 def partly_replaced_text(book: RuleBook, replacements: tuple[RuleInfo, ...]) -> str:
@@ -209,242 +337,41 @@ def notices_in_force(book: RuleBook, on: date) -> list[NoticeInfo]:
     return [n for n in book.notices.values() if engine.notice_status(book, n, on) == IN_FORCE]
 
 
-def silence(book: RuleBook, on: date) -> str:
-    """What to say of a pair no rule covers: the notices are silent, not negative."""
-    return SILENT_MANY if len(notices_in_force(book, on)) > 1 else SILENT_ONE
-
-
-def basis(book: RuleBook, numbers: set[str] | None, on: date | None) -> list[NoticeInfo]:
-    """The notices an answer rests on: those named, or every notice in force on the day."""
-    if numbers is None:
-        return notices_in_force(book, on) if on else list(book.notices.values())
-    return [notice for notice in book.notices.values() if notice.number in numbers]
-
-
-def certificates_by_department(book: RuleBook) -> list[tuple[str, list[CertificateInfo]]]:
-    groups: dict[str, list[CertificateInfo]] = {name: [] for name in book.departments}
-    for cert in book.certificates.values():
-        groups.setdefault(cert.department, []).append(cert)
-    return [(name, certs) for name, certs in groups.items() if certs]
-
-
-def describe_lookup(book: RuleBook, result: engine.LookupResult) -> dict:
-    on, region = result.on, result.region
-    by_target = [
+def region_hint(book: RuleBook) -> str:
+    """Why one might choose a region, promising only the checks the data can make."""
+    issued_where = sorted(
         {
-            "target": book.certificates[target],
-            "recognitions": [rule_view(book, r.rule, r, on, region) for r in result.recognitions_for(target)],
+            book.certificates[rule.target].short_name
+            for rule in book.rules
+            if any(c.kind == TARGET_ISSUED_IN_REGION for c in rule.conditions)
         }
-        for target in result.targets
-    ]
-    held_set = set(result.held)
-    current_pairs = {(r.rule.held, r.rule.target) for r in result.recognitions if not r.excluded}
-    # An ended rule is told only for a pair that nothing replaced on the day asked about.
-    ended = [
-        rule_view(book, r.rule, r, on, region)
-        for r in result.ended
-        if (r.rule.held, r.rule.target) not in current_pairs
-    ]
-    upcoming = [rule_view(book, r.rule, r, on, region) for r in result.upcoming]
-    covered = set(result.targets) | held_set | {view.target.slug for view in ended + upcoming}
-    best = [
-        {
-            "best": best,
-            "deemed": book.skill_level(best.deemed_level),
-            "eligible": book.skill_level(best.eligible_level),
-            "held": [book.certificates[slug] for slug in best.held],
-        }
-        for best in result.best_levels
-    ]
-    levels = [level_view(book, level, on, region) for level in result.levels]
-    numbers = {r.rule.notice_number for r in result.recognitions} | {v.level.notice_number for v in levels}
-    return {
-        "held": [book.certificates[slug] for slug in result.held],
-        "region": result.region,
-        "on": on,
-        "by_target": by_target,
-        "recognition_count": sum(1 for r in result.recognitions if not r.excluded),
-        "levels": levels,
-        "best_levels": best,
-        # Several certificates of one occupation: say which level counts.
-        "show_best_levels": any(
-            len({level.held for level in result.levels if level.occupation == best.occupation}) > 1
-            for best in result.best_levels
-        ),
-        "already_held": unique_targets([rule_view(book, rule, on=on) for rule in result.already_held]),
-        "upcoming": upcoming,
-        "ended": ended,
-        "not_covered": [cert for slug, cert in book.certificates.items() if slug not in covered],
-        "silence": silence(book, on) if on else SILENT_ONE,
-        "basis": basis(book, numbers, on) if numbers else basis(book, None, on),
-    }
+    )
+    provincial = any(rule.scope for rule in book.rules)
+    reasons = []
+    if issued_where:
+        reasons.append(f"有的减免只在颁发该证书的地区适用(例如{'、'.join(issued_where)})")
+    if provincial:
+        reasons.append("有的规定出自省级通知,只在该省适用")
+    recorded = any(status is not None for status in book.issuance.values())
+    if recorded or provincial:
+        then = "选择地区后,本站已录入的条件会直接判断"
+    elif issued_where:
+        then = "各地的发证情况本站尚未录入,请向申请地区的主管部门确认;选择地区可显示工作人员录入的当地办理地点"
+    else:
+        then = "选择地区可显示工作人员录入的当地办理地点"
+    return ";".join([*reasons, then]) + "。"
 
 
-def unique_targets(views: list[RuleView]) -> list[RuleView]:
-    """One view per target certificate: 'you already hold X' names X once."""
-    seen: dict[str, RuleView] = {}
-    for view in views:
-        seen.setdefault(view.target.slug, view)
-    return list(seen.values())
-
-
-def describe_routes(book: RuleBook, result: engine.RoutesResult) -> dict:
-    def route_view(route: engine.Route) -> dict:
-        return {
-            "start": book.certificates[route.start],
-            "steps": [rule_view(book, step.rule, step, result.on, result.region) for step in route.steps],
-        }
-
-    starts = {route.start for route in result.direct + result.indirect}
-    numbers = {rule.notice_number for route in result.direct + result.indirect for rule in route.rules}
-    if result.level:
-        numbers.add(result.level.notice_number)
-    return {
-        "target": book.certificates[result.target],
-        "held": [book.certificates[slug] for slug in result.held],
-        "region": result.region,
-        "on": result.on,
-        "direct": [route_view(route) for route in result.direct],
-        "indirect": [route_view(route) for route in result.indirect],
-        "level": level_view(book, result.level, result.on, result.region) if result.level else None,
-        "no_route_from": [
-            cert for slug, cert in book.certificates.items() if slug != result.target and slug not in starts
-        ],
-        "silence": silence(book, result.on) if result.on else SILENT_ONE,
-        "basis": basis(book, numbers or None, result.on),
-    }
-
-
-def matrix_rows(book: RuleBook, on: date | None) -> list[dict]:
-    """One row per rule that applies on the day (every rule when `on` is None), with the held certificate's level."""
-    levels = {}
-    for level in engine.levels_in_force(book, on):
-        levels.setdefault(level.held, level_view(book, level, on))
-    return [
-        {"rule": rule_view(book, rule, on=on), "level": levels.get(rule.held)}
-        for rule in engine.rules_in_force(book, on)
-    ]
-
-
-# A rule's columns in the CSV, from the rule field table (recognition.rules.fields): each column's key (the
-# API's key, where the API carries the value) and header.
-CSV_FIELDS = fields.columns(fields.RULE, "csv")
-RULE_COLUMNS = tuple((f.key, f.csv) for f in CSV_FIELDS)
-MATRIX_CSV_HEADER = [header for _, header in RULE_COLUMNS]
-
-
-def csv_text(value) -> str:
-    """A rule book value as a cell: names joined by 、, a day as YYYY-MM-DD, none as empty."""
-    if value is None:
-        return ""
-    if isinstance(value, tuple):
-        return "、".join(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
+def names(certificates: list[CertificateInfo]) -> str:
+    return "、".join(cert.name for cert in certificates)
 
 
 def scope_text(book: RuleBook, scope: tuple[str, ...]) -> str:
     return book.region_names(scope) or "全国"
 
 
-def matrix_csv_row(book: RuleBook, row: dict) -> list[str]:
-    """A rule's cells: the rule book's value as it is, but for the columns the table derives (below)."""
-    view: RuleView = row["rule"]
-    level: LevelView | None = row["level"]
-    rule = view.rule
-    derived = {
-        "notice": rule.notice_number,
-        "held_name": view.held.name,
-        "held_department": view.held.department,
-        "target_name": view.target.name,
-        "apply_to": view.apply_to,
-        "conditions": ";".join(condition.text for condition in view.conditions),
-        "scope": scope_text(book, rule.scope),
-        "deemed_level": f"{level.level.occupation}{level.deemed.display}" if level else "",
-        "eligible_level": f"{level.level.occupation}{level.eligible.display}" if level else "",
-        "clause": view.citation.text,
-        "replaces": f"{rule.replaces[0]} 序号{rule.replaces[1]}" if rule.replaces else "",
-    }
-    return [derived[f.key] if f.key in derived else csv_text(getattr(rule, f.attr)) for f in CSV_FIELDS]
-
-
-def notice_entry(book: RuleBook, notice: NoticeInfo, on: date) -> dict:
-    status = engine.notice_status(book, notice, on)
-    replaced_by = [other for other in book.notices.values() if other.replaces == notice.number]
-    return {
-        "notice": notice,
-        "status": status,
-        "status_name": NOTICE_STATUS_NAMES[status],
-        "scope": scope_text(book, notice.scope),
-        "in_force_text": chinese_date(notice.in_force_from) if notice.in_force_from else "自印发之日起",
-        "replaces": book.notices.get(notice.replaces) if notice.replaces else None,
-        "replaced_by": replaced_by,
-        "rule_count": sum(1 for rule in book.rules if rule.notice_number == notice.number),
-    }
-
-
-NOTICE_GROUPS = (
-    ("现行有效", (IN_FORCE,)),
-    ("尚未施行", (NOT_YET,)),
-    ("已失效/已被替代", (ENDED, REPLACED)),
-)
-
-
-def notice_groups(book: RuleBook, on: date) -> list[dict]:
-    entries = [notice_entry(book, notice, on) for notice in reversed(book.notices.values())]
-    return [
-        {"title": title, "entries": [entry for entry in entries if entry["status"] in statuses]}
-        for title, statuses in NOTICE_GROUPS
-    ]
-
-
-def describe_notice(book: RuleBook, notice: NoticeInfo, on: date) -> dict:
-    """A notice's text, each clause with the rules and levels resting on it that apply on the day."""
-    rules_by_clause: dict[str, list[RuleView]] = {}
-    for rule in engine.rules_in_force(book, on):
-        if rule.notice_number == notice.number:
-            rules_by_clause.setdefault(rule.clause, []).append(rule_view(book, rule, on=on))
-    levels_by_clause: dict[str, list[LevelView]] = {}
-    for level in engine.levels_in_force(book, on):
-        if level.notice_number == notice.number:
-            levels_by_clause.setdefault(level.clause, []).append(level_view(book, level, on))
-    return {
-        "entry": notice_entry(book, notice, on),
-        "clauses": [
-            {
-                "clause": clause,
-                "paragraphs": [p for p in clause.text.split("\n") if p.strip()],
-                "rules": rules_by_clause.get(clause.anchor, []),
-                "levels": levels_by_clause.get(clause.anchor, []),
-            }
-            for clause in book.clauses_of(notice.number)
-        ],
-        "other_rules": [
-            rule_view(book, rule, on=on)
-            for rule in book.rules
-            if rule.notice_number == notice.number and not rule.in_force_on(on)
-        ],
-    }
-
-
-def describe_certificate(book: RuleBook, slug: str, on: date) -> dict:
-    cert = book.certificates[slug]
-    rules = engine.rules_in_force(book, on)
-    levels = [level for level in engine.levels_in_force(book, on) if level.held == slug]
-    outgoing = [rule_view(book, rule, on=on) for rule in rules if rule.held == slug]
-    incoming = [rule_view(book, rule, on=on) for rule in rules if rule.target == slug]
-    numbers = {view.rule.notice_number for view in outgoing + incoming} | {level.notice_number for level in levels}
-    return {
-        "certificate": cert,
-        "outgoing": outgoing,
-        "incoming": incoming,
-        "levels": [level_view(book, level, on) for level in levels],
-        # What the certificate is for leads the page; the other facts are listed under 参考信息.
-        "uses": [fact for fact in book.facts.get(slug, ()) if fact.topic == USES_TOPIC],
-        "facts": [fact for fact in book.facts.get(slug, ()) if fact.topic != USES_TOPIC],
-        "everyday_names": cert.everyday_names,
-        "other_certificates": [c for s, c in book.certificates.items() if s != slug],
-        "silence": silence(book, on),
-        "basis": basis(book, numbers or None, on),
-    }
+def reckoned_start(book: RuleBook, row: RuleInfo | LevelInfo) -> str:
+    """通知未写明施行日期;本站按印发日起计, for a row whose first day is the site's reckoning; else nothing."""
+    notice = book.notices[row.notice_number]
+    reckoned = not notice.in_force_from and row.valid_from == notice.issued_on
+    return "通知未写明施行日期;本站按印发日起计" if reckoned else ""

@@ -33,7 +33,7 @@ from recognition.models import Notice
 from recognition.rules import engine
 from recognition.rules.book import RuleBook
 from recognition.rules.snapshot import current_rules
-from recognition.site import guide, presenters
+from recognition.site import answers, guide, listings
 from recognition.site.query import DAY_OR_ALL, OPTIONAL, QueryError, Question, asks, today
 from recognition.spreadsheets import neutralise
 
@@ -84,15 +84,15 @@ def page_asks(**takes) -> Callable:
 
 def home_context(request: HttpRequest, book: RuleBook, question: Question, preview: bool) -> dict:
     result = engine.lookup(book, question.held, question.region, on=question.on) if question.held else None
-    answer = presenters.describe_lookup(book, result) if result else None
+    answer = answers.describe_lookup(book, result) if result else None
     return {
         "book": book,
-        "departments": presenters.certificates_by_department(book),
+        "departments": answers.certificates_by_department(book),
         "provinces": book.provinces.values(),
         "held": question.held,
         "region": question.region,
         "answer": answer,
-        "basis": answer["basis"] if answer else presenters.basis(book, None, question.on),
+        "basis": answer["basis"] if answer else answers.basis(book, None, question.on),
         "guide": guide.describe(book, result) if result else None,
         "preview": preview,
         **day_context(request, question.on),
@@ -112,7 +112,7 @@ def home(request: HttpRequest, book: RuleBook, question: Question, preview: bool
 def routes_context(request: HttpRequest, book: RuleBook, question: Question) -> dict:
     target, on = question.target, question.on
     result = engine.routes(book, target, question.held, on=on, region=question.region) if target else None
-    answer = presenters.describe_routes(book, result) if result else None
+    answer = answers.describe_routes(book, result) if result else None
     return {
         "book": book,
         "certificates": book.certificates.values(),
@@ -121,7 +121,7 @@ def routes_context(request: HttpRequest, book: RuleBook, question: Question) -> 
         "held": question.held,
         "region": question.region,
         "answer": answer,
-        "basis": answer["basis"] if answer else presenters.basis(book, None, on),
+        "basis": answer["basis"] if answer else answers.basis(book, None, on),
         "direct_cost": guide.compare_routes(book, result, answer) if result else None,
         **day_context(request, on),
         **print_context(request),
@@ -140,9 +140,9 @@ def routes(request: HttpRequest, book: RuleBook, question: Question) -> HttpResp
 @public_cache
 @page_asks(on=DAY_OR_ALL)
 def matrix(request: HttpRequest, book: RuleBook, question: Question) -> HttpResponse:
-    rows = presenters.matrix_rows(book, question.on)
+    rows = listings.matrix_rows(book, question.on)
     notices = {row["rule"].rule.notice_number for row in rows} or None
-    context = {"book": book, "rows": rows, "basis": presenters.basis(book, notices, question.on)}
+    context = {"book": book, "rows": rows, "basis": answers.basis(book, notices, question.on)}
     return render(request, "matrix.html", {**context, **day_context(request, question.on)})
 
 
@@ -156,9 +156,9 @@ def matrix_csv(request: HttpRequest, book: RuleBook, question: Question) -> Http
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response.write("\ufeff")  # lets Excel read the file as UTF-8
     writer = csv.writer(response)
-    writer.writerow(presenters.MATRIX_CSV_HEADER)
-    for row in presenters.matrix_rows(book, on):
-        writer.writerow([neutralise(cell) for cell in presenters.matrix_csv_row(book, row)])
+    writer.writerow(listings.MATRIX_CSV_HEADER)
+    for row in listings.matrix_rows(book, on):
+        writer.writerow([neutralise(cell) for cell in listings.matrix_csv_row(book, row)])
     return response
 
 
@@ -166,7 +166,7 @@ def matrix_csv(request: HttpRequest, book: RuleBook, question: Question) -> Http
 @public_cache
 @page_asks()
 def notices(request: HttpRequest, book: RuleBook, question: Question) -> HttpResponse:
-    groups = presenters.notice_groups(book, question.on)
+    groups = listings.notice_groups(book, question.on)
     context = {"book": book, "groups": groups, "basis": [], **day_context(request, question.on)}
     return render(request, "notices.html", context)
 
@@ -178,7 +178,7 @@ def notice_detail(request: HttpRequest, book: RuleBook, question: Question, slug
     notice = book.notice_by_slug(slug)
     if notice is None:
         raise Http404("没有这份通知")
-    described = presenters.describe_notice(book, notice, question.on)
+    described = listings.describe_notice(book, notice, question.on)
     context = {"book": book, "notice": notice, "basis": [notice], **described, **day_context(request, question.on)}
     return render(request, "notice.html", context)
 
@@ -200,7 +200,7 @@ def old_notice(request: HttpRequest) -> HttpResponse:
 def certificates(request: HttpRequest, book: RuleBook, question: Question) -> HttpResponse:
     """Every certificate, or those whose name or everyday name (电工证, 焊工证 …) matches `q`."""
     found = [book.certificates[slug] for slug in engine.search_certificates(book, question.words)]
-    basis = presenters.basis(book, None, question.on)
+    basis = answers.basis(book, None, question.on)
     context = {"book": book, "q": question.words, "found": found, "total": len(book.certificates), "basis": basis}
     return render(request, "certificates.html", {**context, **day_context(request, question.on)})
 
@@ -211,7 +211,7 @@ def certificates(request: HttpRequest, book: RuleBook, question: Question) -> Ht
 def certificate(request: HttpRequest, book: RuleBook, question: Question, slug: str) -> HttpResponse:
     if slug not in book.certificates:
         raise Http404("没有这种证书")
-    described = presenters.describe_certificate(book, slug, question.on)
+    described = listings.describe_certificate(book, slug, question.on)
     context = {"book": book, **described, **day_context(request, question.on), **print_context(request)}
     return render(request, "certificate.html", context)
 

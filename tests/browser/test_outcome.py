@@ -100,13 +100,15 @@ def test_the_disclosure_opens_with_the_keyboard(site, page):
     page.goto(site + SHARED_LINK)
     summary = page.locator("#results .card-more > summary").first
     details = page.locator("#results .card-more").first
-    conditions = details.locator(".conditions").first
-    assert not conditions.is_visible()
+    # The conditions stand with the outcome, outside the fold; the fold holds where to apply and the quotes.
+    conditions = page.locator("#results .card .outcome-line .conditions").first
+    assert conditions.is_visible() and "需确认" in conditions.inner_text()
+    where = details.locator(".outcome-detail p").first
+    assert not where.is_visible()
     summary.focus()
     page.keyboard.press("Enter")
     assert details.evaluate("d => d.open") is True
-    assert conditions.is_visible()
-    assert "需确认" in conditions.inner_text()
+    assert where.is_visible() and where.inner_text().startswith("受理:")
     page.keyboard.press("Space")
     assert details.evaluate("d => d.open") is False
     # The quote sits one more tap away, behind the visible clause label.
@@ -203,7 +205,7 @@ def test_the_matrix_reads_without_sideways_scrolling_on_a_phone_and_unsqueezed_o
         assert first.bounding_box()["width"] <= PHONE["width"]
         page.set_viewport_size(DESKTOP)
         page.goto(site + "/matrix/")
-        cite = page.locator(".matrix tbody tr").first.locator("td").nth(6)  # 依据: 人社厅发〔2026〕1号 一、(一)
+        cite = page.locator(".matrix tbody tr").first.locator("td").nth(7)  # 减免依据: 人社厅发〔2026〕1号 一、(一)
         line_height = float(cite.evaluate("el => parseFloat(getComputedStyle(el).lineHeight)"))
         padding = float(cite.evaluate("el => parseFloat(getComputedStyle(el).paddingTop) * 2"))
         link = cite.locator("a").bounding_box()

@@ -49,13 +49,13 @@ def test_ticking_boxes_updates_results_in_place_and_the_address_follows(site, pa
     page.locator("#results .results").wait_for()
     assert "申请建筑焊工操作证:可以不参加安全作业培训" in results_text(page)
     expect(page).to_have_title("查询结果:熔化焊接与热切割作业操作证 - 证书互认查询")
-    expect(page.locator("#result-summary")).to_have_text("可减免 2 项证书申请,并视同达到技能等级。看结果")
+    expect(page.locator("#result-summary")).to_have_text("申请 2 种证书时可减免部分培训或考试,须满足所列条件。看结果")
     check_box(page, "特种设备焊接操作人员证书").check()
     page.wait_for_url("**held=special-equipment-welder*")
     # Holding both, only fusion welding -> building welder (序号4) is left to waive.
     expect(page.locator("#results")).not_to_contain_text("附件序号5")
     expect(page.locator("#results .card")).to_have_count(1)
-    expect(page.locator("#result-summary")).to_contain_text("可减免 1 项证书申请")
+    expect(page.locator("#result-summary")).to_contain_text("申请 1 种证书时可减免部分培训或考试")
     assert "附件序号4" in results_all_text(page) and "附件序号7" not in results_all_text(page)
     assert page.evaluate("window.__noReload") is True  # updated in place, not reloaded
     page.get_by_label("申请地区(可不选)").select_option("44")
