@@ -484,7 +484,7 @@ def test_gunicorn_configuration():
     assert config["forwarder_headers"] == "" and config["header_map"] == "drop"
     # Slow clients are held by the event loop, not by a worker or a thread (config/buffered_worker.py).
     assert config["worker_class"] == "config.buffered_worker.BufferedThreadWorker"
-    assert config["threads"] == 4 and config["sendfile"] is False
+    assert config["threads"] == 2 and config["sendfile"] is False
     assert gunicorn_settings(WEB_CONCURRENCY="9", GUNICORN_TIMEOUT="10")["workers"] == 9
     assert gunicorn_settings(GUNICORN_TIMEOUT="10")["timeout"] == 10
 
