@@ -87,6 +87,16 @@ def wanted(head: bytearray) -> int | None:
     return end.end() + body
 
 
+def receive(sock) -> bytes | None:
+    """What a non-blocking socket has: None when nothing yet, b"" when it closed or failed."""
+    try:
+        return sock.recv(65536)
+    except (BlockingIOError, InterruptedError):
+        return None
+    except OSError:
+        return b""
+
+
 class Outbox:
     """Stands for the socket while a thread writes an answer: keeps what it writes, for the event loop to send.
 
@@ -142,12 +152,9 @@ class BufferedThreadWorker(ThreadWorker):
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_head_data, conn))
 
     def on_head_data(self, conn, _sock) -> None:
-        try:
-            data = conn.sock.recv(65536)
-        except (BlockingIOError, InterruptedError):
+        data = receive(conn.sock)
+        if data is None:
             return
-        except OSError:
-            data = b""
         if not data:
             self.stop_reading(conn)
             self.drop(conn)
@@ -212,12 +219,9 @@ class BufferedThreadWorker(ThreadWorker):
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_linger_data, conn))
 
     def on_linger_data(self, conn, _sock) -> None:
-        try:
-            data = conn.sock.recv(65536)
-        except (BlockingIOError, InterruptedError):
+        data = receive(conn.sock)
+        if data is None:
             return
-        except OSError:
-            data = b""
         deadline, drained = self.lingering[conn]
         drained += len(data)
         if data and drained < LINGER_BYTES:
