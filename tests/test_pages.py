@@ -12,6 +12,7 @@ from django.conf import settings
 from django.test import RequestFactory
 
 from recognition.models import Certificate, Issuance
+from recognition.rules import engine
 from recognition.site import views
 from tests.test_engine import ALL, ALL_COMBINATIONS, NOTICE_ROWS, PAIRS_WITH_A_ROW, in_picker_order
 
@@ -199,6 +200,16 @@ def test_a_two_step_route_with_more_exams_than_applying_directly_is_not_called_a
     longer = page.split("分步取得,但不比直接申请省事")[1]
     assert "从建筑焊工操作证出发,途中取得熔化焊接与热切割作业操作证,依次须参加:" in longer
     assert "分步取得,总共比直接申请少" not in page
+
+
+def test_the_routes_page_counts_the_routes_beyond_the_bound(client, monkeypatch):
+    assert "另有" not in html(client.get("/routes/?target=building-welder"))  # today every route is shown
+    monkeypatch.setattr(engine, "ROUTES_SHOWN", 1)  # building-welder has two routes, from two certificates
+    omitted = client.get("/api/v1/routes?target=building-welder&on=2026-06-01").json()["omitted"]
+    assert omitted > 0
+    page = html(client.get("/routes/?target=building-welder&on=2026-06-01"))
+    assert omitted == 1 and "凭熔化焊接与热切割作业操作证,比直接申请少参加" in page and "从特种设备焊接" not in page
+    assert f"另有1条途径未列出:本页每种起点证书最多列出{engine.ROUTES_PER_START}条、共最多列出1条," in page
 
 
 def test_routes_page_with_no_direct_route_says_so(client):

@@ -205,4 +205,15 @@ def describe_routes(book: RuleBook, result: engine.RoutesResult) -> dict:
         if quiet.no_notice  # the day's note is said once, where the direct routes would be
         else quiet.sentence(f"以下证书可以缩短取得{target.name}的路:{names(no_route_from)}"),
         "basis": basis(book, numbers or None, result.on),
+        "omitted_sentence": omitted_sentence(result.omitted),
     }
+
+
+def omitted_sentence(omitted: int) -> str:
+    """Routes beyond the bound (engine.best_routes) are counted, never silently dropped."""
+    if not omitted:
+        return ""
+    return (
+        f"另有{omitted}条途径未列出:本页每种起点证书最多列出{engine.ROUTES_PER_START}条、共最多列出"
+        f"{engine.ROUTES_SHOWN}条,先列在所选地区适用的,再按减免申请证书的环节多少、所用规定多少排列。"
+    )
