@@ -132,7 +132,18 @@ def check_again() -> None:
         cached.checked_at = float("-inf")
 
 
-def replacements_of(rows, key, scope_by_number: dict, notice_by_pk: dict) -> tuple[dict, dict]:
+@dataclass(frozen=True)
+class Row:
+    """What replacements_of needs of a rule or level equivalence row."""
+
+    pk: int
+    notice_id: int
+    replaces_id: int | None
+    valid_from: datetime.date
+    key: tuple
+
+
+def replacements_of(rows: list[Row], scope_by_number: dict, notice_by_pk: dict) -> tuple[dict, dict]:
     """For each replaced row (by pk): the row replacing it wherever it applies, and every row replacing it.
 
     Several provinces may each replace one national row in their own regions;
@@ -141,17 +152,25 @@ def replacements_of(rows, key, scope_by_number: dict, notice_by_pk: dict) -> tup
     """
     by_pk = {row.pk: row for row in rows}
 
-    def scope(row) -> frozenset[str]:
+    def scope(row: Row) -> frozenset[str]:
         return frozenset(scope_by_number[notice_by_pk[row.notice_id].number])
 
     replaced_by, replaced_in = {}, {}
     for row in sorted((r for r in rows if r.replaces_id in by_pk), key=lambda r: (r.valid_from, r.notice_id, r.pk)):
         replaced = by_pk[row.replaces_id]
-        replaced_in.setdefault(replaced.pk, []).append(key(row))
+        replaced_in.setdefault(replaced.pk, []).append(row.key)
         mine, theirs = scope(row), scope(replaced)
         if (not mine or (theirs and theirs <= mine)) and replaced.pk not in replaced_by:
-            replaced_by[replaced.pk] = key(row)
+            replaced_by[replaced.pk] = row.key
     return replaced_by, {pk: tuple(keys) for pk, keys in replaced_in.items()}
+
+
+def grouped(pairs) -> dict[int, tuple]:
+    """(owner pk, value) pairs, in order, as {owner pk: (value, ...)}."""
+    groups: dict[int, list] = {}
+    for owner, value in pairs:
+        groups.setdefault(owner, []).append(value)
+    return {owner: tuple(values) for owner, values in groups.items()}
 
 
 @dataclass
@@ -170,14 +189,11 @@ class Tables:
     def number(self, row) -> str:
         return self.notice_by_pk[row.notice_id].number
 
-    def scope(self, row) -> tuple[str, ...]:
-        return self.scope_by_number[self.number(row)]
-
-    def rule_key(self, rule) -> tuple[str, int] | None:
-        return (self.number(rule), rule.serial) if rule else None
-
-    def level_key(self, level) -> tuple[str, str] | None:
-        return (self.number(level), self.slugs[level.certificate_id]) if level else None
+    def replaced_key(self, row: dict, second) -> tuple | None:
+        """The key of the row a rule or level (read as values) replaces: (its notice's number, serial or slug)."""
+        if row["replaces_id"] is None:
+            return None
+        return (self.notice_by_pk[row["replaces__notice_id"]].number, second)
 
 
 def read_notices(tables: Tables) -> dict[str, NoticeInfo]:
@@ -248,65 +264,99 @@ def read_certificates(tables: Tables) -> dict[str, CertificateInfo]:
     return certificates
 
 
-def read_rules(tables: Tables) -> tuple[RuleInfo, ...]:
+def step_names(tables: Tables, through, rules: dict[int, dict]) -> dict[int, tuple[str, ...]]:
+    """A many-to-many of rules to steps as {rule pk: (step name, ...)}, in the steps' order."""
     rows = tables.public(
-        models.RecognitionRule.objects.filter(notice__in=list(tables.notice_by_pk))
-        .select_related("apply_to", "clause", "replaces")
-        .prefetch_related(
-            Prefetch("waived", queryset=models.Step.objects.order_by("order", "pk")),
-            Prefetch("remaining", queryset=models.Step.objects.order_by("order", "pk")),
-            Prefetch("conditions", queryset=models.Condition.objects.order_by("order", "pk")),
-        )
-        .order_by("notice__issued_on", "notice_id", "serial")
+        through.objects.filter(recognitionrule__notice__in=list(tables.notice_by_pk)), "recognitionrule__"
     )
-    rows = [rule for rule in rows if rule.replaces_id is None or rule.replaces.notice_id in tables.notice_by_pk]
-    replaced_by, replaced_in = replacements_of(rows, tables.rule_key, tables.scope_by_number, tables.notice_by_pk)
+    rows = rows.order_by("recognitionrule_id", "step__order", "step_id").values_list("recognitionrule_id", "step__name")
+    return grouped((rule, name) for rule, name in rows if rule in rules)
+
+
+def read_rules(tables: Tables) -> tuple[RuleInfo, ...]:
+    """Read as plain values, not model instances: a rule book of thousands of rules rebuilds in a blink."""
+    book_fields = [f.attr for f in BOOK_RULE_FIELDS]
+    columns = ["pk", "notice_id", "held_id", "target_id", "replaces_id", "replaces__notice_id", "valid_from"]
+    columns += ["replaces__serial", "apply_to__name", "clause__anchor", *book_fields]
+    rows = {
+        values[0]: dict(zip(columns, values, strict=True))
+        for values in tables.public(models.RecognitionRule.objects.filter(notice__in=list(tables.notice_by_pk)))
+        .order_by("notice__issued_on", "notice_id", "serial")
+        .values_list(*columns)
+        if values[4] is None or values[5] in tables.notice_by_pk
+    }
+    key = {pk: (tables.notice_by_pk[row["notice_id"]].number, row["serial"]) for pk, row in rows.items()}
+    replaced_by, replaced_in = replacements_of(
+        [Row(pk, row["notice_id"], row["replaces_id"], row["valid_from"], key[pk]) for pk, row in rows.items()],
+        tables.scope_by_number,
+        tables.notice_by_pk,
+    )
+    rule = models.RecognitionRule
+    waived = step_names(tables, rule.waived.through, rows)
+    remaining = step_names(tables, rule.remaining.through, rows)
+    conditions = tables.public(models.Condition.objects.filter(rule__notice__in=list(tables.notice_by_pk)), "rule__")
+    conditions = grouped(
+        (rule_id, ConditionInfo(text, kind))
+        for rule_id, text, kind in conditions.order_by("rule_id", "order", "pk").values_list("rule_id", "text", "kind")
+        if rule_id in rows
+    )
     return tuple(
         RuleInfo(
-            **{f.attr: getattr(rule, f.attr) for f in BOOK_RULE_FIELDS},
-            notice_number=tables.number(rule),
-            held=tables.slugs[rule.held_id],
-            target=tables.slugs[rule.target_id],
-            apply_to=rule.apply_to.name,
-            waived=tuple(step.name for step in rule.waived.all()),
-            remaining=tuple(step.name for step in rule.remaining.all()),
-            clause=rule.clause.anchor,
-            conditions=tuple(ConditionInfo(c.text, c.kind) for c in rule.conditions.all()),
-            scope=tables.scope(rule),
-            replaces=tables.rule_key(rule.replaces),
-            replaced_by=replaced_by.get(rule.pk),
-            replaced_in=replaced_in.get(rule.pk, ()),
+            **{attr: row[attr] for attr in book_fields},
+            notice_number=key[pk][0],
+            held=tables.slugs[row["held_id"]],
+            target=tables.slugs[row["target_id"]],
+            apply_to=row["apply_to__name"],
+            waived=waived.get(pk, ()),
+            remaining=remaining.get(pk, ()),
+            clause=row["clause__anchor"],
+            conditions=conditions.get(pk, ()),
+            scope=tables.scope_by_number[key[pk][0]],
+            replaces=tables.replaced_key(row, row["replaces__serial"]),
+            replaced_by=replaced_by.get(pk),
+            replaced_in=replaced_in.get(pk, ()),
         )
-        for rule in rows
+        for pk, row in rows.items()
     )
 
 
 def read_levels(tables: Tables) -> tuple[LevelInfo, ...]:
-    rows = [
-        level
-        for level in tables.public(models.LevelEquivalence.objects.filter(notice__in=list(tables.notice_by_pk)))
-        .select_related("occupation", "deemed_level", "eligible_level", "clause", "replaces")
+    columns = ["pk", "notice_id", "certificate_id", "replaces_id", "replaces__notice_id", "valid_from"]
+    columns += ["valid_until", "occupation__name", "deemed_level__number", "eligible_level__number"]
+    columns += ["clause__anchor", "quote", "replaces__certificate_id"]
+    rows = {
+        values[0]: dict(zip(columns, values, strict=True))
+        for values in tables.public(models.LevelEquivalence.objects.filter(notice__in=list(tables.notice_by_pk)))
         .order_by("notice__issued_on", "notice_id", "certificate__order", "pk")
-        if level.replaces_id is None or level.replaces.notice_id in tables.notice_by_pk
-    ]
-    replaced_by, replaced_in = replacements_of(rows, tables.level_key, tables.scope_by_number, tables.notice_by_pk)
+        .values_list(*columns)
+        if values[3] is None or values[4] in tables.notice_by_pk
+    }
+    key = {
+        pk: (tables.notice_by_pk[row["notice_id"]].number, tables.slugs[row["certificate_id"]])
+        for pk, row in rows.items()
+    }
+    replaced_by, replaced_in = replacements_of(
+        [Row(pk, row["notice_id"], row["replaces_id"], row["valid_from"], key[pk]) for pk, row in rows.items()],
+        tables.scope_by_number,
+        tables.notice_by_pk,
+    )
     return tuple(
         LevelInfo(
-            held=tables.slugs[level.certificate_id],
-            occupation=level.occupation.name,
-            deemed_level=level.deemed_level.number,
-            eligible_level=level.eligible_level.number,
-            clause=level.clause.anchor,
-            quote=level.quote,
-            valid_from=level.valid_from,
-            valid_until=level.valid_until,
-            notice_number=tables.number(level),
-            scope=tables.scope(level),
-            replaces=tables.level_key(level.replaces),
-            replaced_by=replaced_by.get(level.pk),
-            replaced_in=replaced_in.get(level.pk, ()),
+            held=key[pk][1],
+            occupation=row["occupation__name"],
+            deemed_level=row["deemed_level__number"],
+            eligible_level=row["eligible_level__number"],
+            clause=row["clause__anchor"],
+            quote=row["quote"],
+            valid_from=row["valid_from"],
+            valid_until=row["valid_until"],
+            notice_number=key[pk][0],
+            scope=tables.scope_by_number[key[pk][0]],
+            replaces=tables.replaced_key(row, tables.slugs.get(row["replaces__certificate_id"])),
+            replaced_by=replaced_by.get(pk),
+            replaced_in=replaced_in.get(pk, ()),
         )
-        for level in rows
+        for pk, row in rows.items()
     )
 
 
