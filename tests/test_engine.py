@@ -4,6 +4,7 @@ The expected rows are written here from the notice's sentences (一、(一),
 一、(二) and 二、(一)), never read back from the fixtures they check.
 """
 
+import random
 from dataclasses import replace
 from datetime import date
 from itertools import combinations
@@ -327,6 +328,87 @@ def test_routes_are_bounded_by_what_a_worker_can_use(book):
     # Those sparing most of the target's steps first, then fewer rules.
     assert {route.rules[-1].waived.__len__() for route in result.direct} == {3}
     assert all(len(route.rules[-1].waived) == 3 for route in shown)
+
+
+def every_chain(book, target, held, on, max_steps=3):
+    """The oracle: every chain, listed one by one, as the engine did before it searched (36,000 in a big book)."""
+    held = set(held)
+    found = []
+
+    def extend(chain, visited):
+        for rule in book.rules_by_target.get(chain[0].held if chain else target, ()):
+            if rule.in_force_on(on) and rule.held not in visited:
+                found.append((rule, *chain))
+                if len(chain) + 1 < max_steps and rule.held not in held:
+                    extend((rule, *chain), visited | {rule.held})
+
+    if target not in held:
+        extend((), frozenset({target}))
+    if held:
+        found = [c for c in found if c[0].held in held and not any(r.held in held for r in c[1:])]
+    return found
+
+
+def oracle_routes(book, target, held, on, region):
+    """The bound routes picked from every chain by the rule the engine states, and how many are left out."""
+    found = every_chain(book, target, held, on)
+    decided = {rule.key: engine.recognise(book, rule, region, on) for chain in found for rule in chain}
+
+    def usable(chain):
+        return not any(decided[rule.key].excluded for rule in chain)
+
+    def rank(chain):
+        return (
+            -len(chain[-1].waived),
+            len(chain),
+            [book.certificate_position[r.held] for r in chain],
+            [r.serial for r in chain],
+        )
+
+    shown, per_start = [], {}
+    for chain in sorted(found, key=lambda chain: (not usable(chain), rank(chain))):
+        if per_start.get(chain[0].held, 0) < engine.ROUTES_PER_START and len(shown) < engine.ROUTES_SHOWN:
+            per_start[chain[0].held] = per_start.get(chain[0].held, 0) + 1
+            shown.append(chain)
+    return sorted(shown, key=lambda chain: (len(chain), not usable(chain), rank(chain))), len(found) - len(shown)
+
+
+def random_book(book, seed: int, certificates: int = 14, rules: int = 120):
+    """Random rules between many certificates: several per pair, some not yet in force, some only in a region."""
+    rng = random.Random(seed)
+    template = book.rules[0]
+    names = [f"c{n}" for n in range(certificates)] + [B_WELD]
+    table = dict(book.certificates)
+    for name in names[:-1]:
+        table[name] = replace(book.certificates[LOW], slug=name, name=name)
+    made = []
+    for serial in range(100, 100 + rules):
+        held, target = rng.sample(names, 2)
+        made.append(
+            replace(
+                template,
+                serial=serial,
+                held=held,
+                target=target,
+                waived=("安全作业培训",) * rng.randint(1, 3),
+                valid_from=rng.choice([date(2026, 1, 9), date(2027, 1, 1)]),
+                scope=rng.choice([(), (), ("44",)]),
+            )
+        )
+    return replace(book, certificates=table, rules=tuple(made))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_route_search_shows_what_listing_every_chain_would(book, seed):
+    big = random_book(book, seed)
+    rng = random.Random(seed)
+    for target in rng.sample(sorted(big.certificates), 4):
+        for held in ((), tuple(rng.sample(sorted(big.certificates), 3))):
+            for region in (None, "44", "11"):
+                result = engine.routes(big, target, held, on=TODAY, region=region)
+                shown, omitted = oracle_routes(big, target, engine.normalise_held(big, held), TODAY, region)
+                assert [route.rules for route in (*result.direct, *result.indirect)] == shown
+                assert result.omitted == omitted
 
 
 @pytest.mark.parametrize("target", ALL)

@@ -7,6 +7,8 @@ here imports Django.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -26,6 +28,23 @@ def in_force(valid_from: date, valid_until: date | None, day: date | None) -> bo
     if day is None:
         return True
     return valid_from <= day and (valid_until is None or day <= valid_until)
+
+
+@dataclass
+class RulesInForce:
+    """The rules in force on some day, by target, and how many come from each certificate (the route search)."""
+
+    by_target: dict[str, tuple[RuleInfo, ...]]
+    counts: dict[str, Counter] = field(default_factory=dict)
+
+    def incoming(self, target: str) -> tuple[RuleInfo, ...]:
+        return self.by_target.get(target, ())
+
+    def count_from(self, target: str) -> Counter:
+        """How many rules into `target` start from each certificate."""
+        if target not in self.counts:
+            self.counts[target] = Counter(rule.held for rule in self.incoming(target))
+        return self.counts[target]
 
 
 @dataclass(frozen=True)
@@ -274,6 +293,27 @@ class RuleBook:
     @cached_property
     def levels_by_held(self) -> dict[str, tuple[LevelInfo, ...]]:
         return group(self.levels, "held")
+
+    @cached_property
+    def rule_periods(self) -> tuple[date, ...]:
+        """Every day on which some rule starts or stops being in force: between two of them, the same rules are."""
+        days = {rule.valid_from for rule in self.rules}
+        days |= {rule.valid_until + timedelta(days=1) for rule in self.rules if rule.valid_until}
+        return tuple(sorted(days))
+
+    @cached_property
+    def _in_force_by_target(self) -> dict:
+        return {}
+
+    def rules_in_force(self, on: date | None) -> RulesInForce:
+        """The rules in force on `on`, by target; kept for the last few periods asked about."""
+        period = None if on is None else bisect_right(self.rule_periods, on)
+        kept = self._in_force_by_target
+        if period not in kept:
+            if len(kept) >= 8:  # a day is the client's choice: keep a few periods, not one per day asked
+                kept.pop(next(iter(kept)), None)
+            kept[period] = RulesInForce(group((rule for rule in self.rules if rule.in_force_on(on)), "target"))
+        return kept[period]
 
     @cached_property
     def certificate_position(self) -> dict[str, int]:

@@ -17,10 +17,11 @@ engine only asserts them, as a programming error.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from recognition.rules import route_search
 from recognition.rules.book import (
     ENDED,
     IN_FORCE,
@@ -117,7 +118,7 @@ class RoutesResult:
     level: LevelInfo | None
     region: ProvinceInfo | None = None
     on: date | None = None
-    omitted: int = 0  # routes that exist beyond those shown (best_routes)
+    omitted: int = 0  # routes that exist beyond those shown (route_search)
 
 
 def search_certificates(book: RuleBook, text: str) -> tuple[str, ...]:
@@ -359,8 +360,9 @@ def routes(
     region: str | None = None,
     max_steps: int = 3,
 ) -> RoutesResult:
-    """Every chain of rules, at most `max_steps` long and visiting no certificate
-    twice, that ends at `target`; each step with its conditions, decided for `region` where they can be.
+    """The best chains of rules, at most `max_steps` long and visiting no certificate twice, that end at
+    `target` (recognition.rules.route_search: at most ROUTES_PER_START from each certificate and ROUTES_SHOWN
+    in all; the rest counted in `omitted`); each step with its conditions, decided for `region` where they can be.
 
     With `held`, only chains that start from a held certificate, pass through
     none that is held, and lead to a target not already held.
@@ -371,29 +373,6 @@ def routes(
     held_slugs = normalise_held(book, held)
     held_set = set(held_slugs)
 
-    def incoming(slug: str) -> list[RuleInfo]:
-        return [rule for rule in book.rules_by_target.get(slug, ()) if rule.in_force_on(on)]
-
-    found: list[tuple[RuleInfo, ...]] = []
-
-    def extend(chain: tuple[RuleInfo, ...], visited: frozenset[str]) -> None:
-        for rule in incoming(chain[0].held if chain else target):
-            if rule.held in visited:
-                continue
-            new_chain = (rule, *chain)
-            found.append(new_chain)
-            if len(new_chain) < max_steps and (not held_set or rule.held not in held_set):
-                extend(new_chain, visited | {rule.held})
-
-    if not (held_set and target in held_set):
-        extend((), frozenset({target}))
-
-    if held_set:
-        found = [
-            chain
-            for chain in found
-            if chain[0].held in held_set and not any(rule.held in held_set for rule in chain[1:])
-        ]
     decided: dict[tuple[str, int], Recognition] = {}
 
     def decide(rule: RuleInfo) -> Recognition:
@@ -401,7 +380,11 @@ def routes(
             decided[rule.key] = recognise(book, rule, region, on)
         return decided[rule.key]
 
-    shown = best_routes(book, found, lambda chain: not any(decide(rule).excluded for rule in chain))
+    def usable(chain: tuple[RuleInfo, ...]) -> bool:
+        return not any(decide(rule).excluded for rule in chain)
+
+    search = route_search.Search(book, target, held_set, on, max_steps)
+    shown = route_search.best_chains(search, usable, ROUTES_PER_START, ROUTES_SHOWN)
     level = next(
         (
             lvl
@@ -422,30 +405,5 @@ def routes(
         level=level,
         region=book.provinces[region] if region else None,
         on=on,
-        omitted=len(found) - len(shown),
+        omitted=search.count() - len(shown),
     )
-
-
-def best_routes(
-    book: RuleBook, chains: list[tuple[RuleInfo, ...]], usable: Callable[[tuple[RuleInfo, ...]], bool]
-) -> list[tuple[RuleInfo, ...]]:
-    """The routes a worker can use: at most ROUTES_PER_START from each certificate and ROUTES_SHOWN in all;
-    those that apply where asked first, then those sparing most of the target's steps, then those of fewer
-    rules, then in certificate order.
-
-    Only these are shown: a rule book of thousands of rules has tens of thousands of chains.
-    """
-    order = book.certificate_position
-
-    def rank(chain: tuple[RuleInfo, ...]) -> tuple:
-        return (-len(chain[-1].waived), len(chain), [order[rule.held] for rule in chain], [r.serial for r in chain])
-
-    shown, per_start = [], {}
-    for chain in sorted(chains, key=lambda chain: (not usable(chain), rank(chain))):
-        start = chain[0].held
-        if per_start.get(start, 0) < ROUTES_PER_START:
-            per_start[start] = per_start.get(start, 0) + 1
-            shown.append(chain)
-            if len(shown) == ROUTES_SHOWN:
-                break
-    return sorted(shown, key=lambda chain: (len(chain), not usable(chain), rank(chain)))

@@ -210,7 +210,7 @@ def describe_routes(book: RuleBook, result: engine.RoutesResult) -> dict:
 
 
 def omitted_sentence(omitted: int) -> str:
-    """Routes beyond the bound (engine.best_routes) are counted, never silently dropped."""
+    """Routes beyond the bound (recognition.rules.route_search) are counted, never silently dropped."""
     if not omitted:
         return ""
     return (
