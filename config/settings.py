@@ -285,6 +285,8 @@ PUBLIC_PAGE_CACHE_MB = float(os.environ.get("PUBLIC_PAGE_CACHE_MB", "32"))
 # Megabytes of QR codes each process keeps, one per printed address (recognition/http/memo.py); about 4 KB
 # each for the site's own addresses, so 8 MB holds some 2,000 of them.
 QR_CACHE_MB = float(os.environ.get("QR_CACHE_MB", "8"))
+# Rendered cards, each kept once for every page that shows it (recognition.site.fragments).
+FRAGMENT_CACHE_MB = float(os.environ.get("FRAGMENT_CACHE_MB", "16"))
 # Keep rendered answers in the shared cache too, for every worker of every server.
 PUBLIC_ANSWERS_SHARED = bool(CACHE_URL) and env_flag("PUBLIC_ANSWERS_SHARED", True)
 # Part of every ETag, so a new release never answers 304 for a page the old

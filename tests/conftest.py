@@ -6,7 +6,7 @@ from django.core.management import call_command
 
 from recognition.http import answer_store
 from recognition.rules import snapshot
-from recognition.site import views
+from recognition.site import fragments, views
 
 
 @pytest.fixture(scope="session")
@@ -20,6 +20,7 @@ def forget_everything_kept() -> None:
     snapshot.clear_cache()
     answer_store.forget()
     views.qr_svg.cache_clear()
+    fragments.rendered_cards.cache_clear()
     for cache in caches.all(initialized_only=True):
         cache.clear()
 

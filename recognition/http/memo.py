@@ -1,4 +1,4 @@
-"""A memo of a function of one string, bounded in bytes rather than in entries.
+"""A memo of a function of one argument, bounded in bytes rather than in entries.
 
 What this project keys on request input (an address, say) can be as long as a
 client makes it, and so can what is made from it (a QR code grows with its
@@ -18,10 +18,11 @@ from functools import update_wrapper
 # What the ordered map spends on one entry besides its key and value (its node and hash slot), measured
 # with tracemalloc on CPython 3.11: about 100 bytes; rounded up.
 ENTRY_OVERHEAD = 128
+MISSING = object()
 
 
-def entry_bytes(key: str, value: object) -> int:
-    return sys.getsizeof(key) + sys.getsizeof(value) + ENTRY_OVERHEAD
+def entry_bytes(key: object, value: object, key_bytes: Callable[[object], int] = sys.getsizeof) -> int:
+    return key_bytes(key) + sys.getsizeof(value) + ENTRY_OVERHEAD
 
 
 class BytesMemo:
@@ -29,23 +30,31 @@ class BytesMemo:
 
     `budget` is read at every store, so a settings change (or a test's) takes effect at once. Thread-safe;
     two threads asking for the same new key at once may both compute it, which costs time, not memory.
+    `key_bytes`: what a key holds, where `sys.getsizeof` (a string's size) does not tell it.
     """
 
-    def __init__(self, function: Callable[[str], object], budget: Callable[[], int]):
+    def __init__(
+        self,
+        function: Callable[[object], object],
+        budget: Callable[[], int],
+        key_bytes: Callable[[object], int] = sys.getsizeof,
+    ):
         self.function = function
         self.budget = budget
+        self.key_bytes = key_bytes
         self._entries: OrderedDict[str, object] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         update_wrapper(self, function)
 
-    def __call__(self, key: str):
+    def __call__(self, key):
         with self._lock:
-            if key in self._entries:
+            value = self._entries.get(key, MISSING)
+            if value is not MISSING:
                 self._entries.move_to_end(key)
-                return self._entries[key]
+                return value
         value = self.function(key)
-        cost = entry_bytes(key, value)
+        cost = entry_bytes(key, value, self.key_bytes)
         limit = self.budget()
         if cost > limit:
             return value
@@ -55,7 +64,7 @@ class BytesMemo:
                 self._bytes += cost
             while self._bytes > limit:
                 old_key, old_value = self._entries.popitem(last=False)
-                self._bytes -= entry_bytes(old_key, old_value)
+                self._bytes -= entry_bytes(old_key, old_value, self.key_bytes)
         return value
 
     def __len__(self) -> int:
@@ -72,6 +81,8 @@ class BytesMemo:
             self._bytes = 0
 
 
-def bounded_by_bytes(budget: Callable[[], int]) -> Callable[[Callable[[str], object]], BytesMemo]:
+def bounded_by_bytes(
+    budget: Callable[[], int], key_bytes: Callable[[object], int] = sys.getsizeof
+) -> Callable[[Callable[[object], object]], BytesMemo]:
     """Decorator: `@bounded_by_bytes(lambda: 8 * 1024 * 1024)`."""
-    return lambda function: BytesMemo(function, budget)
+    return lambda function: BytesMemo(function, budget, key_bytes)

@@ -295,6 +295,12 @@ class RuleBook:
         return group(self.levels, "held")
 
     @cached_property
+    def kept(self) -> dict:
+        """What a reader makes once from this book and keeps as long as the book (the pickers' rendered
+        choices): a new data version is a new book, so nothing kept here outlives the data it was made from."""
+        return {}
+
+    @cached_property
     def rule_periods(self) -> tuple[date, ...]:
         """Every day on which some rule starts or stops being in force: between two of them, the same rules are."""
         days = {rule.valid_from for rule in self.rules}

@@ -3,7 +3,7 @@
 from django import template
 
 from recognition.rules.book import RuleBook
-from recognition.site import presenters
+from recognition.site import fragments, guide, presenters
 
 register = template.Library()
 
@@ -11,3 +11,15 @@ register = template.Library()
 @register.simple_tag
 def region_hint(book: RuleBook) -> str:
     return presenters.region_hint(book)
+
+
+@register.simple_tag
+def card(card: guide.Card) -> str:
+    """The card's HTML (templates/_card.html), rendered once per distinct card (recognition.site.fragments)."""
+    return fragments.card_html(card)
+
+
+@register.simple_tag
+def choices(template: str, book: RuleBook, certificates, chosen) -> str:
+    """The picker's choice for each certificate, ticked for those `chosen` (recognition.site.fragments)."""
+    return fragments.choices(template, book, certificates, chosen)

@@ -1,0 +1,49 @@
+"""Parts of a page rendered once and kept: the cards of a results page, the pickers' choices.
+
+In a rule book of thousands of rules a results page holds dozens of cards,
+and each costs about half a millisecond to render. A card is the same on every
+page that shows it: its presenter object (guide.Card) holds everything its
+template reads, so equal cards render to equal HTML. Each is kept keyed on the
+card itself (and the address prefix its links are made with): a lookup compares
+the whole card, never a digest of it. Bounded in bytes (FRAGMENT_CACHE_MB).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix
+from django.utils.safestring import SafeString, mark_safe
+
+from recognition.http.memo import bounded_by_bytes
+from recognition.rules.book import CertificateInfo, RuleBook
+from recognition.site import guide
+
+
+def kept_bytes(key: tuple[str, object]) -> int:
+    """What a kept card holds, over-counted: its repr's length twice covers its own objects and strings
+    (most of what it points at, the rules and certificates, is the rule book's and shared)."""
+    return 2 * len(repr(key))
+
+
+@bounded_by_bytes(lambda: int(settings.FRAGMENT_CACHE_MB * 1024 * 1024), key_bytes=kept_bytes)
+def rendered_cards(key: tuple[str, guide.Card]) -> SafeString:
+    return mark_safe(render_to_string("_card.html", {"card": key[1]}))
+
+
+def card_html(card: guide.Card) -> SafeString:
+    # The prefix: the card's links are reversed under it, and a request may bring another (SCRIPT_NAME).
+    return rendered_cards((get_script_prefix(), card))
+
+
+def choices(template: str, book: RuleBook, certificates, chosen: str | tuple[str, ...] | None) -> SafeString:
+    """Each certificate's choice (`template`: a checkbox or a radio button), ticked for those `chosen`."""
+    picked = {chosen} if isinstance(chosen, str) else set(chosen or ())
+    return mark_safe("".join(choice(template, book, cert, cert.slug in picked) for cert in certificates))
+
+
+def choice(template: str, book: RuleBook, cert: CertificateInfo, checked: bool) -> str:
+    key = ("choice", template, cert.slug, checked)
+    if key not in book.kept:
+        book.kept[key] = render_to_string(template, {"cert": cert, "checked": checked})
+    return book.kept[key]
