@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from recognition.rules import route_search
 from recognition.rules.book import (
@@ -89,7 +90,14 @@ class LookupResult:
         return tuple(seen)
 
     def recognitions_for(self, target: str) -> tuple[Recognition, ...]:
-        return tuple(r for r in self.recognitions if r.rule.target == target)
+        return self.by_target.get(target, ())
+
+    @cached_property
+    def by_target(self) -> dict[str, tuple[Recognition, ...]]:
+        grouped: dict[str, list[Recognition]] = {}
+        for recognition in self.recognitions:
+            grouped.setdefault(recognition.rule.target, []).append(recognition)
+        return {target: tuple(items) for target, items in grouped.items()}
 
 
 @dataclass(frozen=True)

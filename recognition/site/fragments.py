@@ -21,9 +21,10 @@ from recognition.site import guide
 
 
 def kept_bytes(key: tuple[str, object]) -> int:
-    """What a kept card holds, over-counted: its repr's length twice covers its own objects and strings
-    (most of what it points at, the rules and certificates, is the rule book's and shared)."""
-    return 2 * len(repr(key))
+    """What a kept card's own objects hold, over-counted by its repr's length (measured with tracemalloc in a
+    book of 5,007 rules: 7.2 KB a card held, HTML included, against 8.3 KB counted); most of what a card points
+    at, its rules and certificates, is the rule book's and shared."""
+    return len(repr(key))
 
 
 @bounded_by_bytes(lambda: int(settings.FRAGMENT_CACHE_MB * 1024 * 1024), key_bytes=kept_bytes)

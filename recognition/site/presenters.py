@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from recognition.rules import engine
 from recognition.rules.book import (
@@ -140,6 +141,7 @@ def condition_view(
 SPLIT_TOPICS = ("考试方式", "考核方式")
 
 
+@lru_cache(maxsize=4096)  # keyed on the rule book's own data, never on what a request sends
 def group_steps(cert: CertificateInfo, names: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
     """The steps in the notice's words, and the groups named whole.
 
@@ -252,7 +254,13 @@ def period_text(first: date, last: date | None) -> str:
 
 
 def notice_url(book: RuleBook, number: str) -> str:
-    return reverse("notice_detail", args=[book.notices[number].slug])
+    return get_script_prefix() + notice_path(book.notices[number].slug)
+
+
+@lru_cache(maxsize=1024)  # keyed on a notice's slug: the rule book's data, never what a request sends
+def notice_path(slug: str) -> str:
+    """notices/<slug>/: the notice page's address under whatever prefix the site is served at."""
+    return reverse("notice_detail", args=[slug]).removeprefix(get_script_prefix())
 
 
 def cite(book: RuleBook, notice_number: str, anchor: str, quote: str, serial: int | None = None) -> Citation:
