@@ -52,6 +52,9 @@ serve: install
 
 # Load the site under gunicorn with the real mix of questions, against the barest Django view;
 # writes bench/results/<database>.txt (sqlite.txt, or postgresql.txt with DATABASE_URL=postgres://…).
+# BENCH_ARGS="--world M" (or L): a generated world (tools/world.py) loaded into a database of its own
+# (a new SQLite file, never db.sqlite3; with DATABASE_URL, that PostgreSQL database) and its mix of
+# 2,000 addresses; writes bench/results/<database>-<world>.txt. `bench/run.py --help` lists the options.
 bench: install
 	$(PROD_ENV) BENCH_COMMAND="make bench$(if $(BENCH_ARGS), BENCH_ARGS='$(BENCH_ARGS)')" $(PY) bench/run.py $(BENCH_ARGS)
 

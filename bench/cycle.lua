@@ -33,6 +33,7 @@ function init(args)
   index = (id * 397) % #requests
   good = 0
   bad = 0
+  server_errors = 0
 end
 
 function request()
@@ -50,18 +51,22 @@ function response(status, headers, body)
     end
   end
   bad = bad + 1
+  if status >= 500 then
+    server_errors = server_errors + 1
+  end
 end
 
 function done(summary, latency, requests)
-  local good_total, bad_total = 0, 0
+  local good_total, bad_total, server_total = 0, 0, 0
   for _, thread in ipairs(threads) do
     good_total = good_total + thread:get("good")
     bad_total = bad_total + thread:get("bad")
+    server_total = server_total + thread:get("server_errors")
   end
   local e = summary.errors
   io.write(string.format(
     'BENCH {"requests": %d, "duration_us": %d, "good": %d, "bad": %d, "connect": %d, "read": %d, ' ..
-    '"write": %d, "timeout": %d, "p50_us": %d, "p99_us": %d, "max_us": %d}\n',
+    '"write": %d, "timeout": %d, "p50_us": %d, "p99_us": %d, "max_us": %d, "server_errors": %d}\n',
     summary.requests, summary.duration, good_total, bad_total, e.connect, e.read, e.write, e.timeout,
-    latency:percentile(50), latency:percentile(99), latency.max))
+    latency:percentile(50), latency:percentile(99), latency.max, server_total))
 end
