@@ -131,8 +131,17 @@ DATABASES = {
 # request. An import's upload waits for its confirmation in the shared cache;
 # without one, in the temporary folder, which every worker of one server sees.
 CACHE_URL = os.environ.get("CACHE_URL", "")
+# A cache that does not answer within a second is down, not waited for: public answers are then rendered
+# (recognition.http.answer_store), sessions read from the database.
+REDIS_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": REDIS_OPTIONS,
+        }
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 else:
