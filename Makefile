@@ -29,10 +29,11 @@ test: install
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(TEST_ENV) $(PY) -m pytest --durations=15 $(PYTEST_ARGS)
 
-# The quick loop while working: no browser, no printing every combination, SQLite only (about two minutes).
+# The quick loop while working: no browser, no printing every combination, nothing marked slow, no nginx,
+# SQLite only (about two minutes).
 test-fast: install
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
-	$(TEST_ENV) $(PY) -m pytest -q -m "not browser and not print_all and not postgres" $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -q -m "not browser and not print_all and not postgres and not slow and not nginx" $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -44,7 +44,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1" if DEBUG 
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.AdminConfig",  # django.contrib.admin with config.admin_site.StaffAdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -131,8 +131,17 @@ DATABASES = {
 # request. An import's upload waits for its confirmation in the shared cache;
 # without one, in the temporary folder, which every worker of one server sees.
 CACHE_URL = os.environ.get("CACHE_URL", "")
+# A cache that does not answer within a second is down, not waited for: public answers are then rendered
+# (recognition.http.answer_store), sessions read from the database.
+REDIS_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": REDIS_OPTIONS,
+        }
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 else:
@@ -210,8 +219,8 @@ SESSION_COOKIE_HTTPONLY = True
 # lasts the day, and a browser left logged in on a shared office computer, or a stolen cookie, stops
 # working overnight instead of for Django's default two weeks.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(10 * 3600)))
-# The admin is the only place to log in: a `next` the login refuses (another site) lands on its home,
-# not on Django's default /accounts/profile/, which this site does not have.
+# The admin is the only place to log in: a `next` it refuses (outside the admin and the staff preview,
+# config.admin_site) lands on its home, not on Django's default /accounts/profile/, which this site lacks.
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
 SECURE_CONTENT_TYPE_NOSNIFF = True

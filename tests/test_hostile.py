@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import tracemalloc
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import User
@@ -262,19 +263,67 @@ def editor(db):
     return User.objects.create_user("editor", password="correct horse battery staple", is_staff=True)
 
 
-@pytest.mark.parametrize("next_url", ["https://attacker.example/", "//attacker.example/", "javascript:alert(1)", ""])
-def test_a_refused_login_next_lands_on_the_admin_home(editor, next_url):
+def log_in(next_url: str, *, in_query: bool = True, in_form: bool = True) -> tuple[Client, str]:
+    """Log the editor in with `next` in the login's address and its form, as the login page posts it."""
     client = Client()
-    response = client.post(
-        f"/admin/login/?next={next_url}",
-        {"username": "editor", "password": "correct horse battery staple", "next": next_url},
-    )
-    assert response.status_code == 302
-    assert response["Location"] == "/admin/"
-    assert client.get(response["Location"]).status_code == 200
+    query = f"?{urlencode({'next': next_url})}" if in_query else ""
+    form = {"username": "editor", "password": "correct horse battery staple"}
+    response = client.post(f"/admin/login/{query}", {**form, **({"next": next_url} if in_form else {})})
+    assert response.status_code == 302, response.status_code
+    return client, response["Location"]
 
 
-def test_a_login_next_inside_the_site_is_followed(editor):
+OUTSIDE_THE_STAFF_AREAS = [
+    "https://attacker.example/",
+    "//attacker.example/",
+    "javascript:alert(1)",
+    "",
+    # Public pages: staff log in to work, and a link that logs them in and then sends them on could be anyone's.
+    "/",
+    "/?held=building-welder",
+    NOTICE,
+    "/api/v1/lookup?held=building-welder",
+    # Into the admin by its spelling only: a browser resolves these outside it.
+    "/admin/../",
+    "/admin/%2e%2e/notices/",
+    "/preview/..%2f..%2f",
+    "/admin/\\attacker.example/",
+    "/admin/\t/../../",
+    "http://testserver/admin/",
+    "/adminx/",
+    "/previews/",
+]
+
+
+@pytest.mark.parametrize("next_url", OUTSIDE_THE_STAFF_AREAS)
+def test_a_login_next_outside_the_staff_areas_lands_on_the_admin_home(editor, next_url):
+    for where in ({"in_query": True, "in_form": True}, {"in_query": True, "in_form": False}, {"in_query": False}):
+        client, location = log_in(next_url, **where)
+        assert location == "/admin/", (next_url, where, location)
+    assert client.get(location).status_code == 200
+
+
+def test_the_login_page_carries_no_next_outside_the_staff_areas(editor):
+    page = Client().get("/admin/login/?next=/notices/").content.decode()
+    assert 'name="next" value="/admin/"' in page
+    assert 'value="/notices/"' not in page
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "/admin/",
+        "/admin/recognition/recognitionrule/?status=draft",
+        "/preview/",
+        "/preview/certificates/building-welder/",
+    ],
+)
+def test_a_login_next_inside_the_admin_or_the_staff_preview_is_followed(editor, next_url):
+    assert log_in(next_url)[1] == next_url
+    assert log_in(next_url, in_form=False)[1] == next_url
+
+
+def test_the_staff_preview_sends_staff_to_log_in_and_back(editor):
     """The staff preview sends its visitors to log in with `next=/preview/`: they come back to it."""
     client = Client()
     response = client.get("/preview/")
