@@ -20,7 +20,7 @@ def forget_everything_kept() -> None:
     snapshot.clear_cache()
     answer_store.forget()
     views.qr_svg.cache_clear()
-    fragments.rendered_cards.cache_clear()
+    fragments.kept_fragments.cache_clear()
     for cache in caches.all(initialized_only=True):
         cache.clear()
 

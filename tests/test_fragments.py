@@ -11,6 +11,7 @@ from recognition.http import answer_store
 from recognition.rules import engine
 from recognition.rules.snapshot import current_rules
 from recognition.site import fragments, guide
+from recognition.site.presenters import rule_view
 from tests.test_engine import ALL, ALL_COMBINATIONS, TODAY, in_picker_order
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,27 @@ def test_a_kept_card_is_the_card_rendered_afresh():
     for card in cards:
         assert fragments.card_html(card) == render_to_string("_card.html", {"card": card})
     # Many of those cards are the same card on different pages: each is rendered once.
-    assert len(fragments.rendered_cards) == len(set(cards)) < len(cards)
+    assert len(fragments.kept_fragments) == len(set(cards)) < len(cards)
+
+
+def test_a_kept_rule_is_the_rule_rendered_afresh(client):
+    book = current_rules()
+    shown = [
+        rule_view(book, step.rule, step, TODAY, book.provinces.get(region))
+        for target in ALL
+        for region in ("", "31", "44")
+        for route in engine.routes(book, target, region=region or None, on=TODAY).direct
+        for step in route.steps
+    ]
+    assert len(shown) > 10
+    for view in shown:
+        assert fragments.rule_html(view) == render_to_string("_recognition.html", {"view": view})
+    # The routes and certificate pages show them as rendering afresh would, whatever was kept before.
+    for path in ("/routes/?target=building-welder", "/certificates/building-welder/"):
+        first = client.get(path).content
+        fragments.kept_fragments.cache_clear()
+        answer_store.forget()
+        assert client.get(path).content == first
 
 
 def test_a_card_kept_under_one_address_prefix_is_not_served_under_another():
@@ -46,8 +67,8 @@ def test_a_card_kept_under_one_address_prefix_is_not_served_under_another():
 
 def test_the_pages_show_the_kept_cards_as_they_would_render_them(client):
     first = client.get("/?held=low-voltage-electrician&held=building-welder&region=44").content
-    assert fragments.rendered_cards
-    fragments.rendered_cards.cache_clear()
+    assert fragments.kept_fragments
+    fragments.kept_fragments.cache_clear()
     client.get("/?held=low-voltage-electrician&region=44")  # another page, sharing a card
     answer_store.forget()
     assert client.get("/?held=low-voltage-electrician&held=building-welder&region=44").content == first
@@ -69,7 +90,7 @@ def test_the_kept_cards_are_bounded_in_bytes(settings):
     finally:
         set_script_prefix("/")
         tracemalloc.stop()
-    assert 0 < fragments.rendered_cards.size <= budget
+    assert 0 < fragments.kept_fragments.size <= budget
     assert held < budget * 1.5, held  # what Python holds for them, rendering's own leftovers included
 
 

@@ -1,11 +1,14 @@
-"""Parts of a page rendered once and kept: the cards of a results page, the pickers' choices.
+"""Parts of a page rendered once and kept: the cards of a results page, the rules on the routes and
+certificate pages, the pickers' choices.
 
 In a rule book of thousands of rules a results page holds dozens of cards,
 and each costs about half a millisecond to render. A card is the same on every
 page that shows it: its presenter object (guide.Card) holds everything its
-template reads, so equal cards render to equal HTML. Each is kept keyed on the
-card itself (and the address prefix its links are made with): a lookup compares
-the whole card, never a digest of it. Bounded in bytes (FRAGMENT_CACHE_MB).
+template reads, so equal cards render to equal HTML. The same holds for a rule
+shown as a step of a route (presenters.RuleView). Each is kept keyed on the
+object itself (and the address prefix its links are made with): a lookup
+compares the whole object, never a digest of it. Bounded in bytes
+(FRAGMENT_CACHE_MB).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from recognition.http.memo import bounded_by_bytes
 from recognition.rules.book import CertificateInfo, RuleBook
 from recognition.site import guide
+from recognition.site.presenters import RuleView
 
 
 def kept_bytes(key: tuple[str, object]) -> int:
@@ -28,13 +32,25 @@ def kept_bytes(key: tuple[str, object]) -> int:
 
 
 @bounded_by_bytes(lambda: int(settings.FRAGMENT_CACHE_MB * 1024 * 1024), key_bytes=kept_bytes)
-def rendered_cards(key: tuple[str, guide.Card]) -> SafeString:
-    return mark_safe(render_to_string("_card.html", {"card": key[1]}))
+def kept_fragments(key: tuple[str, str, str, object]) -> SafeString:
+    _prefix, template, name, shown = key
+    return mark_safe(render_to_string(template, {name: shown}))
+
+
+def fragment(template: str, name: str, shown: object) -> SafeString:
+    """`template` rendered with `shown` as `name`, and nothing else: it must read nothing else.
+
+    The prefix is in the key: the links are reversed under it, and a request may bring another (SCRIPT_NAME).
+    """
+    return kept_fragments((get_script_prefix(), template, name, shown))
 
 
 def card_html(card: guide.Card) -> SafeString:
-    # The prefix: the card's links are reversed under it, and a request may bring another (SCRIPT_NAME).
-    return rendered_cards((get_script_prefix(), card))
+    return fragment("_card.html", "card", card)
+
+
+def rule_html(view: RuleView) -> SafeString:
+    return fragment("_recognition.html", "view", view)
 
 
 def choices(template: str, book: RuleBook, certificates, chosen: str | tuple[str, ...] | None) -> SafeString:

@@ -23,3 +23,10 @@ def card(card: guide.Card) -> str:
 def choices(template: str, book: RuleBook, certificates, chosen) -> str:
     """The picker's choice for each certificate, ticked for those `chosen` (recognition.site.fragments)."""
     return fragments.choices(template, book, certificates, chosen)
+
+
+@register.simple_tag
+def rule(view) -> str:
+    """A rule as the routes and certificate pages show it (templates/_recognition.html), rendered once per
+    distinct view (recognition.site.fragments)."""
+    return fragments.rule_html(view)
