@@ -210,9 +210,9 @@ def test_a_package_breaking_several_rules_is_refused_whole_with_every_reason():
     assert everything() == rows and version() == before
 
 
-def test_a_certificate_the_model_refuses_is_named_and_the_rules_naming_it_are_refused_not_an_error():
+def test_a_certificate_the_model_refuses_is_named_and_the_rules_naming_it_are_refused_not_an_error(tmp_path):
     data = provincial()
-    del data["certificates"][0]["family"]
+    data["certificates"][0]["family"] = "类" * 101  # longer than the model keeps
     data["rules"][1].update(target="js-electrician-post", held="building-electrician")
     data["rules"][1].update(waived=["岗位培训"], remaining=["岗位考核"])
     rows = everything()
@@ -220,6 +220,9 @@ def test_a_certificate_the_model_refuses_is_named_and_the_rules_naming_it_are_re
     assert any(problem.startswith("证书 js-electrician-post:证书类别") for problem in problems)
     assert "规则 序号2:证书或依据条款未能写入,见上。" in problems
     assert "等级比照 js-electrician-post 电工:证书或依据条款未能写入,见上。" in problems
+    with pytest.raises(CommandError) as caught:  # from the command line: the same refusals, no traceback
+        call_command("load_notice", str(_write(data, tmp_path)))
+    assert "规则 序号2:证书或依据条款未能写入,见上。" in str(caught.value)
     assert everything() == rows
 
 

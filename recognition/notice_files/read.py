@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from recognition.models import Certificate
 from recognition.notice_files import check
 from recognition.notice_files.check import PackageError, Problems
 from recognition.rules import clause_numbers, fields
@@ -87,6 +88,8 @@ def prepare(data: dict) -> dict:
     check.duplicates(problems, ctx.anchors, lambda a: f"条款 {a}", "锚点重复:同一通知中每个条款的锚点必须不同。")
 
     certificates = ctx.rows(data, "certificates", CERTIFICATE, lambda row, i: f"证书 {row.get('slug') or i + 1}")
+    for cert in certificates:
+        cert["family"] = cert["family"] or family_of(cert, certificates, ctx)
     ctx.certificates = certificates
     ctx.steps_of.update({cert["slug"]: [step["name"] for step in cert["steps"]] for cert in certificates})
 
@@ -105,6 +108,44 @@ def prepare(data: dict) -> dict:
         "rules": rules,
         "levels": levels,
     }
+
+
+def family_of(cert: dict, certificates: list[dict], ctx: Reading) -> str:
+    """A certificate's family when the package gives none: its own if it is in the database; else the one
+    family of its department's certificates of its occupation, else of all its department's certificates
+    (the database's and the package's); else a problem naming the families to choose from."""
+    stored = Certificate.objects.filter(slug=cert["slug"]).values_list("family", flat=True).first()
+    if stored or not cert["department"] or not cert["occupation"]:
+        return stored or ""  # an unknown department or occupation is refused already
+    known = [
+        *Certificate.objects.values_list("department__name", "occupation__name", "family"),
+        *((c["department"], c["occupation"], c["family"]) for c in certificates if c["family"]),
+    ]
+    department, occupation = cert["department"], cert["occupation"]
+    of_department = sorted({family for d, _, family in known if d == department})
+    of_occupation = sorted({family for d, o, family in known if (d, o) == (department, occupation)})
+    for families in (of_occupation, of_department):
+        if len(families) == 1:
+            return families[0]
+    where = f"证书 {cert['slug']}"
+    if of_occupation:
+        ctx.problem(
+            f"缺少 family(证书类别),且不能从发证部门推断:{department} 对应职业 {occupation} 的证书有多个类别:"
+            f"{'、'.join(of_occupation)}。请在 family 中填写其中之一,或写出新的类别。",
+            where,
+        )
+    elif of_department:
+        ctx.problem(
+            f"缺少 family(证书类别),且不能从发证部门推断:{department} 的证书有多个类别:{'、'.join(of_department)}。"
+            "请在 family 中填写其中之一,或写出新的类别。",
+            where,
+        )
+    else:
+        ctx.problem(
+            f"缺少 family(证书类别):{department} 还没有任何证书,不能推断证书类别。请在 family 中写出这种证书的类别。",
+            where,
+        )
+    return ""
 
 
 def rule_name(row: dict, index: int) -> str:

@@ -153,7 +153,7 @@ CERTIFICATE = (
     Field("name", Text(), required=True),
     Field("short_name", Text(default_from="name")),
     Field("department", Ref(Department, ("name", "slug"), "发证部门"), required=True),
-    Field("family", Text(), required=True),
+    Field("family", Text()),  # when absent, derived from the department (recognition.notice_files.read)
     Field("occupation", Ref(Occupation, ("name", "code"), "职业"), required=True),
     Field("everyday_names", Everyday()),
     Field("issuance_note", Text()),
