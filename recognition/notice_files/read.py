@@ -19,13 +19,30 @@ from recognition.rules.fields import CERTIFICATE, CLAUSE, FORMAT, LEVEL, NOTICE,
 
 
 def parse(text: str | bytes) -> dict:
+    """A package's JSON as data, or PackageError: only what JSON allows, in UTF-8, and no deeper than the format."""
     check.size(text)
     try:
-        data = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise PackageError([f"文件不是有效的 JSON(UTF-8):{error}"]) from None
+        if isinstance(text, bytes):
+            text = text.decode("utf-8-sig")
+        data = json.loads(
+            text.removeprefix("\ufeff"),
+            object_pairs_hook=check.unique_keys,
+            parse_constant=check.no_constant,
+            parse_int=check.integer,
+            parse_float=check.finite,
+        )
+    except RecursionError:
+        raise PackageError([check.too_deep()]) from None
+    except UnicodeDecodeError as error:
+        message = f"文件不是 UTF-8 编码的文本(第 {error.start + 1} 个字节无法读取)。请另存为 UTF-8 后再上传。"
+        raise PackageError([message]) from None
+    except json.JSONDecodeError as error:
+        # PackageError from the hooks above is not a ValueError: it says what it found itself.
+        message = f"文件不是有效的 JSON:第 {error.lineno} 行第 {error.colno} 列有误({error.msg})。"
+        raise PackageError([message]) from None
     if not isinstance(data, dict):
         raise PackageError(["文件的顶层必须是一个对象,包含 notice、clauses、certificates、rules、levels。"])
+    check.plain(data)
     return data
 
 
@@ -61,8 +78,16 @@ class Reading:
 
     def rows(self, data: dict, key: str, table, name: Callable[[dict, int], str]) -> list[dict]:
         self.where = key
-        items = fields.listed(data.get(key), key, self)
-        return [self.read_row(table, item if isinstance(item, dict) else {}, i, name) for i, item in enumerate(items)]
+        value = data.get(key)
+        if isinstance(value, str) or (value is not None and not isinstance(value, list)):
+            self.problem(f"{key} 必须是列表。", "")
+            return []
+        rows = []
+        for index, item in enumerate(value or []):
+            if not isinstance(item, dict):
+                self.problem(f"{key} 的第 {index + 1} 项必须是对象({{...}}),不能是{check.json_type(item)}。", "")
+            rows.append(self.read_row(table, item if isinstance(item, dict) else {}, index, name))
+        return rows
 
 
 def suggest_label(clauses: list[dict], index: int) -> str:
@@ -79,6 +104,8 @@ def prepare(data: dict) -> dict:
     check.top_level(data)
     problems = Problems()
     ctx = Reading(problems, where="notice")
+    if not isinstance(data["notice"], dict):
+        problems.add("", f"notice 必须是对象({{...}}),不能是{check.json_type(data['notice'])}。")
     ctx.notice = ctx.read_row(NOTICE, data["notice"] if isinstance(data["notice"], dict) else {}, 0)
 
     clauses = ctx.rows(data, "clauses", CLAUSE, lambda row, i: f"条款 {row.get('anchor') or i + 1}")

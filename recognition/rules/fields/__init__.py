@@ -130,7 +130,7 @@ NOTICE = (
     Field("replaces", NoticeNumber()),
 )
 
-CLAUSE_NUMBERS = "level 和 order 必须是整数。"
+CLAUSE_NUMBERS = "level 和 order 必须是 0 到 2147483647 之间的整数。"
 CLAUSE = (
     Field("anchor", Text("锚点"), required=True),
     Field("order", Whole(lambda ctx: (ctx.index + 1) * 10, CLAUSE_NUMBERS)),

@@ -5,6 +5,8 @@ for staff), dumped from a row and set on it. recognition.rules.fields names one 
 from __future__ import annotations
 
 import datetime
+import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -93,6 +95,26 @@ class Day(Kind):
         setattr(row, field.attr, datetime.date.fromisoformat(value) if value else None)
 
 
+MAX_WHOLE = 2_147_483_647  # the largest number every database keeps in an integer column
+WHOLE_DIGITS = re.compile(r"\s*-?[0-9]{1,15}\s*")
+
+
+def whole(value: Any, least: int = 0) -> int | None:
+    """A whole number from `least` to MAX_WHOLE, as a number or digits; None for anything else (true is not 1)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str) and WHOLE_DIGITS.fullmatch(value):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if least <= value <= MAX_WHOLE else None
+
+
+def shown(value: Any) -> str:
+    """A value as the package wrote it, for a refusal."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)[:40]
+
+
 class Whole(Kind):
     """A whole number; null or absent is the default."""
 
@@ -104,23 +126,20 @@ class Whole(Kind):
         fallback = self.default(ctx) if callable(self.default) else self.default
         if value is None:
             return fallback
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            ctx.problem(self.message or f"{field.key} 必须是整数。")
+        number = whole(value)
+        if number is None:
+            ctx.problem(self.message or f"{field.key} 必须是 0 到 {MAX_WHOLE} 之间的整数。")
             return fallback
+        return number
 
 
 class Serial(Kind):
     """A rule's 序号: the next number in the notice when absent."""
 
     def read(self, field, value, ctx):
-        if value in (None, ""):
-            value = ctx.next_serial
-        try:
-            serial = int(value)
-        except (TypeError, ValueError):
-            ctx.problem(f"serial “{value}”必须是正整数。")
+        serial = ctx.next_serial if value in (None, "") else whole(value, least=1)
+        if serial is None:
+            ctx.problem(f"serial “{shown(value)}”必须是 1 到 {MAX_WHOLE} 之间的整数。")
             serial = ctx.next_serial
         ctx.next_serial = max(ctx.next_serial, serial + 1)
         return serial
@@ -274,6 +293,9 @@ class Conditions(Kind):
         raw = value or []
         if isinstance(raw, (str, dict)):
             raw = [raw]
+        if not isinstance(raw, list):
+            ctx.problem(f"{field.key} 必须是列表(每项是一段文字,或含 text 和 kind 的对象)。")
+            return []
         conditions = []
         for condition in raw:
             condition = condition if isinstance(condition, dict) else {"text": condition}
@@ -349,14 +371,14 @@ class Replaces(Kind):
             return None
         result = {"notice": text(value["notice"])}
         for key in self.keys:
-            try:
-                result[key] = self.clean(key, value[key])
-            except (TypeError, ValueError):
-                ctx.problem(f"replaces 的 {key} “{value[key]}”必须是整数。")
+            result[key] = self.clean(key, value[key])
+            if result[key] is None:
+                ctx.problem(f"replaces 的 {key} “{shown(value[key])}”必须是 1 到 {MAX_WHOLE} 之间的整数。")
                 return None
         return result
 
     def clean(self, key: str, value: Any) -> Any:
+        """The key's value in canonical form; None if it is not one."""
         return text(value)
 
     def dump(self, field, row):
@@ -386,7 +408,7 @@ class ReplacesRule(Replaces):
     model, keys = RecognitionRule, ("serial",)
 
     def clean(self, key, value):
-        return int(value)
+        return whole(value, least=1)
 
     def ref(self, row):
         return {"serial": row.serial}
