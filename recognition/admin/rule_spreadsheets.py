@@ -13,6 +13,7 @@ from import_export.admin import ImportExportMixin
 from import_export.forms import ExportForm, ImportForm
 
 from recognition import history
+from recognition.staff import uploads
 from recognition.staff.resources import RecognitionRuleResource
 from recognition.staff.uploads import ImportLimitError, LimitedCSV, LimitedXLSX, UploadStorage, check_size, limits_text
 
@@ -60,7 +61,8 @@ class RuleImportExport(ImportExportMixin):
         return {**super().get_import_context_data(**kwargs), "import_limits": limits_text()}
 
     def import_action(self, request, **kwargs):
-        response = super().import_action(request, **kwargs)
+        with uploads.time_limit():  # reading the file included
+            response = super().import_action(request, **kwargs)
         # Keep the upload only while a preview waits for 确认导入; a refused file is removed at once.
         upload = request.FILES.get("import_file")
         name = getattr(upload, "tmp_storage_name", None)
@@ -73,7 +75,8 @@ class RuleImportExport(ImportExportMixin):
         if self.has_import_permission(request):
             history.ensure_baseline(request.user)
         try:
-            return super().process_import(request, **kwargs)
+            with uploads.time_limit():
+                return super().process_import(request, **kwargs)
         finally:  # confirmed or refused, the upload is no longer needed
             name = request.POST.get("import_file_name", "")
             if self.has_import_permission(request) and name:

@@ -13,12 +13,10 @@ rule field table's (recognition.rules.fields), each kind of value with its widge
 from __future__ import annotations
 
 import re
-import time
 from contextvars import ContextVar
 from datetime import datetime
 
 import reversion
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, MultipleObjectsReturned, ObjectDoesNotExist, ValidationError
 from django.db.models import Q
 from django.utils.safestring import mark_safe
@@ -31,6 +29,7 @@ from recognition.rules import fields as rule_fields
 from recognition.rules.checks import rule_problems
 from recognition.rules.fields import kinds
 from recognition.spreadsheets import neutralise, restore
+from recognition.staff import uploads
 
 STEP_SEPARATORS = re.compile(r"[、,,;;\n]+")
 
@@ -318,18 +317,14 @@ class RecognitionRuleResource(RuleColumns):
             _lookups.reset(token)
 
     def before_import(self, dataset, **kwargs):
-        self.deadline = time.monotonic() + settings.IMPORT_TIME_LIMIT
+        self.deadline = uploads.deadline()  # from the start of the request, when the admin set one
         self.too_slow = False
         self.seen_keys: dict[tuple[str, str], int] = {}
 
     def before_import_row(self, row, row_number=None, **kwargs):
-        if time.monotonic() > self.deadline:
-            # Stop well before the server's own timeout would end the request with a bare error page.
+        if uploads.out_of_time(self.deadline):
             self.too_slow = True
-            raise ImportTooSlow(
-                f"文件太大,{settings.IMPORT_TIME_LIMIT:g} 秒内没有处理完,没有写入任何数据。"
-                "请把文件拆成几个较小的文件分批导入。"
-            )
+            raise ImportTooSlow(uploads.too_slow_message())
         for column, value in row.items():
             row[column] = restore(value)
         key = (text(row.get(COLUMNS["notice"])), text(row.get(COLUMNS["serial"])))
