@@ -13,8 +13,7 @@ from django.db.models import ProtectedError
 
 from recognition.rules.fields import FORMAT, TOP_LEVEL
 
-# 1号 is about 26 KB. The admin's confirmation posts the file back as a form field (percent-encoded, up to
-# nine bytes a character), which must stay under Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
+# 1号 is about 26 KB: a notice ten times as long still fits.
 MAX_BYTES = 256 * 1024
 
 

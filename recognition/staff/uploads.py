@@ -9,10 +9,11 @@ IMPORT_EXTRA_COLUMNS, more cells than IMPORT_MAX_CELLS, or takes longer than
 IMPORT_TIME_LIMIT (counted from the start of the request: time_limit()). Every
 message says the limit, in Chinese.
 
-Between the preview and 确认导入 the upload waits in IMPORT_UPLOAD_DIR (or in
-the shared cache when there is one, see settings). It is removed when the
-import is confirmed or refused, and any upload older than an hour is removed
-by the next import or by `manage.py clear_import_uploads`.
+Between the preview and 确认导入 an upload (a spreadsheet, or a notice package:
+keep(), kept(), forget()) waits in IMPORT_UPLOAD_DIR (or in the shared cache
+when there is one, see settings). It is removed when the import is confirmed
+or refused, and any upload older than an hour is removed by the next upload or
+by `manage.py clear_import_uploads`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from uuid import uuid4
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.template.defaultfilters import filesizeformat
+from django.utils.module_loading import import_string
 from import_export.formats.base_formats import CSV
 from import_export.tmp_storages import TempFolderStorage
 
@@ -100,6 +102,39 @@ class UploadStorage(TempFolderStorage):
 
 def max_columns() -> int:
     return len(SHEET_COLUMNS) + settings.IMPORT_EXTRA_COLUMNS
+
+
+# Any upload waiting for its confirmation (a spreadsheet, a notice package), in the storage the spreadsheet
+# import uses (IMPORT_EXPORT_TMP_STORAGE_CLASS: this folder, or the shared cache): its name, never a path.
+KEPT_NAME = re.compile(r"[0-9a-f]{32}(?:\.upload)?")
+
+
+def kept_storage(name: str | None = None):
+    storage_class = import_string(settings.IMPORT_EXPORT_TMP_STORAGE_CLASS)
+    return storage_class(name=name, read_mode="rb")
+
+
+def keep(content: bytes) -> str:
+    """Keep an upload until its confirmation; its name."""
+    storage = kept_storage()
+    storage.save(content)
+    return storage.name
+
+
+def kept(name: str) -> bytes | None:
+    """A kept upload, or None if the name is not one or it is gone (confirmed, or cleaned after an hour)."""
+    if not KEPT_NAME.fullmatch(name or ""):
+        return None
+    try:
+        return kept_storage(name).read()
+    except FileNotFoundError:
+        return None
+
+
+def forget(name: str) -> None:
+    if KEPT_NAME.fullmatch(name or ""):
+        with contextlib.suppress(FileNotFoundError):
+            kept_storage(name).remove()
 
 
 def limits_text() -> str:
