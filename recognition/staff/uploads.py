@@ -127,13 +127,13 @@ def kept(name: str) -> bytes | None:
         return None
     try:
         return kept_storage(name).read()
-    except FileNotFoundError:
+    except (FileNotFoundError, SuspiciousOperation):  # the folder's names end in .upload, the cache's do not
         return None
 
 
 def forget(name: str) -> None:
     if KEPT_NAME.fullmatch(name or ""):
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(FileNotFoundError, SuspiciousOperation):
             kept_storage(name).remove()
 
 

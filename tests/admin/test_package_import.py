@@ -158,9 +158,10 @@ def test_the_replace_option_is_the_previews_not_the_confirmations(admin_client):
         lambda fields, other: {**fields, "fingerprint": other["fingerprint"]},
         lambda fields, other: {**fields, "upload": other["upload"]},
         lambda fields, other: {**fields, "upload": "../outside.json"},
+        lambda fields, other: {**fields, "upload": "0" * 32},  # a name as the shared cache gives them
         lambda fields, other: {"package": json.dumps(provincial(), ensure_ascii=False), "confirm": "1"},  # the old form
     ],
-    ids=["no fingerprint", "another previews fingerprint", "another upload", "a path", "the file posted back"],
+    ids=["no fingerprint", "another previews fingerprint", "another upload", "a path", "a cache name", "posted back"],
 )
 def test_a_confirmation_that_is_not_its_previews_writes_nothing(admin_client, tmp_path, forge):
     (tmp_path / "outside.json").write_text(json.dumps(provincial(), ensure_ascii=False), encoding="utf-8")
