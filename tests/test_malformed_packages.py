@@ -88,6 +88,9 @@ CASES = [
     ("a replacement that is a list", package(at("rules", 0, "replaces")([1])), "replaces 必须是对象"),
     ("a replaced serial too large", package(at("rules", 0, "replaces", "serial")(10**12)), "replaces 的 serial"),
     ("a level that is a list", package(at("levels", 0, "deemed_level")([5])), "技能等级"),
+    ("a title that is an object", package(TITLE({"zh": "标题"})), "title 必须是文字,不能是对象"),
+    ("an anchor that is a list", package(at("clauses", 0, "anchor")(["s1"])), "anchor 必须是文字,不能是列表"),
+    ("a quote that is true", package(at("rules", 0, "quote")(True)), "quote 必须是文字,不能是true"),
     ("a format that is text", package(at("format")("1")), 'format 为 "1"'),
     ("a format that is true", package(at("format")(True)), "format 为 true"),
 ]

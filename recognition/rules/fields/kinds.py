@@ -29,14 +29,25 @@ def everyday_text(value: list[str] | str) -> str:
     return "、".join(value) if isinstance(value, list) else value
 
 
+def as_text(field: Field, value: Any, ctx: Reading) -> Any:
+    """A value where text belongs: a number is taken as its digits; a list, an object, true or false is refused
+    (it would be kept as Python wrote it)."""
+    if isinstance(value, list | dict | bool):
+        what = "列表" if isinstance(value, list) else "对象" if isinstance(value, dict) else json.dumps(value)
+        ctx.problem(f"{field.key} 必须是文字,不能是{what}。")
+        return None
+    return value
+
+
 class Text(Kind):
     def __init__(self, gloss: str = "", default_from: str = ""):
         self.gloss = gloss  # what staff are told is missing: 缺少 title(标题)
         self.default_from = default_from  # the row's field it defaults to
 
     def read(self, field, value, ctx):
-        result = text(value) or (ctx.row[self.default_from] if self.default_from else "")
-        if not result and field.required and self.gloss:
+        given = as_text(field, value, ctx)
+        result = text(given) or (ctx.row[self.default_from] if self.default_from else "")
+        if not result and field.required and self.gloss and given is value:
             ctx.problem(f"缺少 {field.key}({self.gloss})。")
         return result
 
@@ -45,7 +56,7 @@ class Prose(Kind):
     """Long text (a clause's text, a quote), kept as written but for the spaces around it."""
 
     def read(self, field, value, ctx):
-        return str(value or "").strip()
+        return str(as_text(field, value, ctx) or "").strip()
 
 
 class Slug(Text):
