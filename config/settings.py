@@ -153,9 +153,14 @@ IMPORT_UPLOAD_DIR = os.environ.get("IMPORT_UPLOAD_DIR", "")
 # Import limits (recognition.staff.uploads): a file over them is refused at once, with a message saying so.
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(2 * 1024 * 1024)))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "2000"))
-# Seconds an import may take before it stops (nothing written), well under gunicorn's GUNICORN_TIMEOUT.
+# Seconds an import may take, reading the file included, before it stops (nothing written). The request
+# bounds itself (recognition.staff.uploads): with threaded workers no server timeout ends it.
 IMPORT_TIME_LIMIT = float(os.environ.get("IMPORT_TIME_LIMIT", "20"))
 IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_UNPACKED_BYTES", str(20 * 1024 * 1024)))
+# Checked row by row as a sheet is read: columns beyond the import's own (16) that a row may have (notes staff
+# add, ignored), and cells in all (empty ones too): 2,000 rows of 26 columns, and some.
+IMPORT_EXTRA_COLUMNS = int(os.environ.get("IMPORT_EXTRA_COLUMNS", "10"))
+IMPORT_MAX_CELLS = int(os.environ.get("IMPORT_MAX_CELLS", "60000"))
 
 # Request bodies (recognition/http/bodies.py), refused with a Chinese 413 before anything reads them. Staff
 # may send the largest legitimate upload (an import, IMPORT_MAX_BYTES) with its form around it; anyone else,

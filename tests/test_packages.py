@@ -210,9 +210,9 @@ def test_a_package_breaking_several_rules_is_refused_whole_with_every_reason():
     assert everything() == rows and version() == before
 
 
-def test_a_certificate_the_model_refuses_is_named_and_the_rules_naming_it_are_refused_not_an_error():
+def test_a_certificate_the_model_refuses_is_named_and_the_rules_naming_it_are_refused_not_an_error(tmp_path):
     data = provincial()
-    del data["certificates"][0]["family"]
+    data["certificates"][0]["family"] = "类" * 101  # longer than the model keeps
     data["rules"][1].update(target="js-electrician-post", held="building-electrician")
     data["rules"][1].update(waived=["岗位培训"], remaining=["岗位考核"])
     rows = everything()
@@ -220,6 +220,9 @@ def test_a_certificate_the_model_refuses_is_named_and_the_rules_naming_it_are_re
     assert any(problem.startswith("证书 js-electrician-post:证书类别") for problem in problems)
     assert "规则 序号2:证书或依据条款未能写入,见上。" in problems
     assert "等级比照 js-electrician-post 电工:证书或依据条款未能写入,见上。" in problems
+    with pytest.raises(CommandError) as caught:  # from the command line: the same refusals, no traceback
+        call_command("load_notice", str(_write(data, tmp_path)))
+    assert "规则 序号2:证书或依据条款未能写入,见上。" in str(caught.value)
     assert everything() == rows
 
 
@@ -399,6 +402,11 @@ def upload(client, data: dict, **extra):
     return client.post(IMPORT, {"package_file": SimpleUploadedFile("p.json", content), **extra})
 
 
+def confirmation(preview) -> dict:
+    """What 确认导入 posts: the upload's name and the preview's fingerprint (tests/admin/test_package_import.py)."""
+    return {"upload": preview.context["upload"], "fingerprint": preview.context["fingerprint"], "confirm": "1"}
+
+
 def test_the_admin_imports_a_package_after_a_preview(admin_client, client):
     assert "从文件导入通知" in admin_client.get(NOTICES).content.decode()
     rows, before = everything(), version()
@@ -407,7 +415,7 @@ def test_the_admin_imports_a_package_after_a_preview(admin_client, client):
     assert preview.status_code == 200 and "新增通知 苏人社发〔2026〕99号" in page and "确认导入" in page
     assert everything() == rows and version() == before  # the preview wrote nothing
 
-    done = admin_client.post(IMPORT, {"package": preview.context["package"], "confirm": "1"})
+    done = admin_client.post(IMPORT, confirmation(preview))
     assert done.status_code == 302
     assert rule_of(NUMBER_JS, 1).replaces == rule_of(NUMBER_1, 3)
     assert Version.objects.get_for_object(rule_of(NUMBER_JS, 1)).exists()
@@ -434,7 +442,7 @@ def test_the_admin_import_replaces_only_when_asked(admin_client):
     assert any("--replace" in p for p in response.context["problems"])
     response = upload(admin_client, changed, replace="1")
     assert "通知 status_note" in response.content.decode()
-    admin_client.post(IMPORT, {"package": response.context["package"], "replace": "1", "confirm": "1"})
+    admin_client.post(IMPORT, confirmation(response))
     assert Notice.objects.get(number=NUMBER_JS).status_note == "部分条款已修改"
 
 

@@ -1,22 +1,33 @@
 """A notice as a file (recognition.notice_files.packages): import with a preview, export as JSON.
 
 Upload a package, see every change it makes (or every reason it is refused),
-then confirm; the confirmation posts the same text back, so nothing waits on
-the server between the two steps.
+then confirm. Between the two the file waits on the server as a spreadsheet
+import's does (recognition.staff.uploads: removed once confirmed or refused,
+or after an hour); the confirmation form carries only the upload's name and
+what the preview showed, sealed with the 替换 option it was shown with
+(recognition.admin.preview_marks). The confirmation writes only if none of the
+rows the preview showed, or of those that conflict with them, changed since:
+otherwise it writes nothing and shows the preview again, marked.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from recognition.admin import preview_marks
 from recognition.admin.base import published_within
 from recognition.models import Notice
 from recognition.notice_files import packages
+from recognition.staff import uploads
+
+STALE = "这份预览已失效(它不是为这次上传生成的,或已被改动),没有写入任何数据。请重新上传文件。"
+GONE = "上传的文件已不在服务器上(超过一小时没有确认的上传会被清理),没有写入任何数据。请重新上传文件。"
 
 
 class NoticeFiles:
@@ -56,36 +67,78 @@ class NoticeFiles:
             "title": "从文件导入通知",
             "replace": bool(request.POST.get("replace")),
         }
+        if request.method == "POST" and "confirm" in request.POST:
+            return self.confirm_package(request, context)
         if request.method == "POST":
-            confirmed = "confirm" in request.POST
             try:
-                text = request.POST.get("package", "") if confirmed else self.uploaded_text(request)
-                data = packages.parse(text)
-                if confirmed:
-                    result = packages.load(
-                        data, replace=context["replace"], user=request.user, history_comment="从通知文件导入"
-                    )
-                    if result.action != "unchanged":
-                        notice = Notice.objects.get(number=result.number)
-                        self.log_change(request, notice, f"从通知文件导入({len(result.changes)} 项变化)")
-                    messages.success(request, self.outcome(result))
-                    return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
-                context.update(result=packages.load(data, replace=context["replace"], dry_run=True), package=text)
+                content = self.uploaded(request)
+                context.update(self.package_preview(packages.parse(content), context["replace"], content=content))
             except packages.PackageError as error:
                 context["problems"] = error.problems
         return TemplateResponse(request, "admin/recognition/notice/import_package.html", context)
 
     @staticmethod
-    def uploaded_text(request: HttpRequest) -> str:
+    def package_preview(data: dict, replace: bool, *, content: bytes = b"", name: str = "") -> dict:
+        """What loading the package would change, read with the rows it shows; the upload kept (or kept on)
+        for its confirmation, unless there is nothing to confirm."""
+        with transaction.atomic():  # the rows sealed are the rows the preview read
+            state = preview_marks.package_rows(packages.prepare(data))
+            result = packages.load(data, replace=replace, dry_run=True)
+        if result.action == "unchanged":
+            uploads.forget(name)
+            return {"result": result}
+        name = name or uploads.keep(content)
+        return {
+            "result": result,
+            "upload": name,
+            "fingerprint": preview_marks.seal(state, upload=name, replace=replace),
+        }
+
+    def confirm_package(self, request: HttpRequest, context: dict):
+        name = request.POST.get("upload", "")
+        sealed = preview_marks.unseal(request.POST.get("fingerprint"), upload=name)
+        content = uploads.kept(name) if sealed else None
+        if sealed is None or content is None:
+            uploads.forget(name)
+            context["problems"] = [STALE if sealed is None else GONE]
+            return TemplateResponse(request, "admin/recognition/notice/import_package.html", context)
+        context["replace"] = sealed["replace"]
+        try:
+            data = packages.parse(content)
+            with transaction.atomic():  # what is compared is what is written
+                found = preview_marks.changes(sealed, preview_marks.package_rows(packages.prepare(data)))
+                if not found:
+                    result = packages.load(
+                        data, replace=sealed["replace"], user=request.user, history_comment="从通知文件导入"
+                    )
+            if found:
+                context["preview_changed"] = preview_marks.refusal(found)
+                context.update(self.package_preview(data, sealed["replace"], name=name))
+                return TemplateResponse(request, "admin/recognition/notice/import_package.html", context)
+        except packages.PackageError as error:
+            uploads.forget(name)
+            context["problems"] = error.problems
+            return TemplateResponse(request, "admin/recognition/notice/import_package.html", context)
+        uploads.forget(name)
+        if result.action != "unchanged":
+            notice = Notice.objects.get(number=result.number)
+            self.log_change(request, notice, f"从通知文件导入({len(result.changes)} 项变化)")
+        messages.success(request, self.outcome(result))
+        return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+
+    @staticmethod
+    def uploaded(request: HttpRequest) -> bytes:
         upload = request.FILES.get("package_file")
         if upload is None:
             raise packages.PackageError(["请选择一个通知文件(.json)。"])
         if upload.size > packages.MAX_BYTES:
             raise packages.PackageError([f"文件太大:一份通知的文件不应超过 {packages.MAX_BYTES // 1024} KB。"])
+        content = upload.read()
         try:
-            return upload.read().decode("utf-8-sig")
+            content.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise packages.PackageError(["文件不是 UTF-8 编码的文本。请另存为 UTF-8 后再上传。"]) from None
+        return content
 
     @staticmethod
     def outcome(result: packages.Result) -> str:

@@ -13,12 +13,10 @@ rule field table's (recognition.rules.fields), each kind of value with its widge
 from __future__ import annotations
 
 import re
-import time
 from contextvars import ContextVar
 from datetime import datetime
 
 import reversion
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, MultipleObjectsReturned, ObjectDoesNotExist, ValidationError
 from django.db.models import Q
 from django.utils.safestring import mark_safe
@@ -31,6 +29,7 @@ from recognition.rules import fields as rule_fields
 from recognition.rules.checks import rule_problems
 from recognition.rules.fields import kinds
 from recognition.spreadsheets import neutralise, restore
+from recognition.staff import uploads
 
 STEP_SEPARATORS = re.compile(r"[、,,;;\n]+")
 
@@ -285,6 +284,14 @@ class RecognitionRuleResource(RuleColumns):
         clean_model_instances = True
         instance_loader_class = RuleLoader
 
+    def __init__(self, *, snapshot=None, check_preview=None, **kwargs):
+        """`snapshot` (a preview): reads what is stored, as the preview reads it, to seal what it shows.
+        `check_preview` (a confirmation): the rows changed since its preview, read where it writes; any, and
+        no row is written. Both are the admin's (recognition.admin.preview_marks)."""
+        super().__init__(**kwargs)
+        self.snapshot, self.check_preview = snapshot, check_preview
+        self.listed, self.stale, self.stored = [], [], None
+
     def get_diff_class(self):
         return ClassedDiff
 
@@ -313,23 +320,27 @@ class RecognitionRuleResource(RuleColumns):
     def import_data(self, dataset, *args, **kwargs):
         token = _lookups.set(ImportLookups())
         try:
-            return super().import_data(dataset, *args, **kwargs)
+            result = super().import_data(dataset, *args, **kwargs)
         finally:
             _lookups.reset(token)
+        # What the preview listed and read, or what changed since it, for the admin.
+        result.listed, result.stored, result.stale = self.listed, self.stored, self.stale
+        return result
 
     def before_import(self, dataset, **kwargs):
-        self.deadline = time.monotonic() + settings.IMPORT_TIME_LIMIT
+        self.deadline = uploads.deadline()  # from the start of the request, when the admin set one
         self.too_slow = False
         self.seen_keys: dict[tuple[str, str], int] = {}
+        self.listed: list[tuple] = []  # (notice id, serial, held id, target id) of every row read
+        self.stale, self.stored = [], None
+        # In the import's transaction: what is compared is what is written.
+        self.stale = self.check_preview() if self.check_preview else []
+        self.stored = self.snapshot() if self.snapshot else None
 
     def before_import_row(self, row, row_number=None, **kwargs):
-        if time.monotonic() > self.deadline:
-            # Stop well before the server's own timeout would end the request with a bare error page.
+        if uploads.out_of_time(self.deadline):
             self.too_slow = True
-            raise ImportTooSlow(
-                f"文件太大,{settings.IMPORT_TIME_LIMIT:g} 秒内没有处理完,没有写入任何数据。"
-                "请把文件拆成几个较小的文件分批导入。"
-            )
+            raise ImportTooSlow(uploads.too_slow_message())
         for column, value in row.items():
             row[column] = restore(value)
         key = (text(row.get(COLUMNS["notice"])), text(row.get(COLUMNS["serial"])))
@@ -343,7 +354,7 @@ class RecognitionRuleResource(RuleColumns):
         self.seen_keys[key] = row_number
 
     def import_row(self, row, instance_loader, **kwargs):
-        if self.too_slow:  # reported once (before_import_row): the other rows are not read
+        if self.too_slow or self.stale:  # reported once: the other rows are not read
             skipped = self.get_row_result_class()()
             skipped.import_type = skipped.IMPORT_TYPE_SKIP
             return skipped
@@ -362,6 +373,7 @@ class RecognitionRuleResource(RuleColumns):
             super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
+        self.listed.append((instance.notice_id, instance.serial, instance.held_id, instance.target_id))
         instance.imported_steps = {}
         for name in STEP_COLUMNS:
             field = self.fields[name]

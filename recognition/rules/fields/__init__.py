@@ -130,7 +130,7 @@ NOTICE = (
     Field("replaces", NoticeNumber()),
 )
 
-CLAUSE_NUMBERS = "level 和 order 必须是整数。"
+CLAUSE_NUMBERS = "level 和 order 必须是 0 到 2147483647 之间的整数。"
 CLAUSE = (
     Field("anchor", Text("锚点"), required=True),
     Field("order", Whole(lambda ctx: (ctx.index + 1) * 10, CLAUSE_NUMBERS)),
@@ -153,7 +153,7 @@ CERTIFICATE = (
     Field("name", Text(), required=True),
     Field("short_name", Text(default_from="name")),
     Field("department", Ref(Department, ("name", "slug"), "发证部门"), required=True),
-    Field("family", Text(), required=True),
+    Field("family", Text()),  # when absent, derived from the department (recognition.notice_files.read)
     Field("occupation", Ref(Occupation, ("name", "code"), "职业"), required=True),
     Field("everyday_names", Everyday()),
     Field("issuance_note", Text()),

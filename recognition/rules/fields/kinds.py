@@ -5,6 +5,8 @@ for staff), dumped from a row and set on it. recognition.rules.fields names one 
 from __future__ import annotations
 
 import datetime
+import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -27,14 +29,25 @@ def everyday_text(value: list[str] | str) -> str:
     return "、".join(value) if isinstance(value, list) else value
 
 
+def as_text(field: Field, value: Any, ctx: Reading) -> Any:
+    """A value where text belongs: a number is taken as its digits; a list, an object, true or false is refused
+    (it would be kept as Python wrote it)."""
+    if isinstance(value, list | dict | bool):
+        what = "列表" if isinstance(value, list) else "对象" if isinstance(value, dict) else json.dumps(value)
+        ctx.problem(f"{field.key} 必须是文字,不能是{what}。")
+        return None
+    return value
+
+
 class Text(Kind):
     def __init__(self, gloss: str = "", default_from: str = ""):
         self.gloss = gloss  # what staff are told is missing: 缺少 title(标题)
         self.default_from = default_from  # the row's field it defaults to
 
     def read(self, field, value, ctx):
-        result = text(value) or (ctx.row[self.default_from] if self.default_from else "")
-        if not result and field.required and self.gloss:
+        given = as_text(field, value, ctx)
+        result = text(given) or (ctx.row[self.default_from] if self.default_from else "")
+        if not result and field.required and self.gloss and given is value:
             ctx.problem(f"缺少 {field.key}({self.gloss})。")
         return result
 
@@ -43,7 +56,7 @@ class Prose(Kind):
     """Long text (a clause's text, a quote), kept as written but for the spaces around it."""
 
     def read(self, field, value, ctx):
-        return str(value or "").strip()
+        return str(as_text(field, value, ctx) or "").strip()
 
 
 class Slug(Text):
@@ -93,6 +106,26 @@ class Day(Kind):
         setattr(row, field.attr, datetime.date.fromisoformat(value) if value else None)
 
 
+MAX_WHOLE = 2_147_483_647  # the largest number every database keeps in an integer column
+WHOLE_DIGITS = re.compile(r"\s*-?[0-9]{1,15}\s*")
+
+
+def whole(value: Any, least: int = 0) -> int | None:
+    """A whole number from `least` to MAX_WHOLE, as a number or digits; None for anything else (true is not 1)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str) and WHOLE_DIGITS.fullmatch(value):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if least <= value <= MAX_WHOLE else None
+
+
+def shown(value: Any) -> str:
+    """A value as the package wrote it, for a refusal."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)[:40]
+
+
 class Whole(Kind):
     """A whole number; null or absent is the default."""
 
@@ -104,23 +137,20 @@ class Whole(Kind):
         fallback = self.default(ctx) if callable(self.default) else self.default
         if value is None:
             return fallback
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            ctx.problem(self.message or f"{field.key} 必须是整数。")
+        number = whole(value)
+        if number is None:
+            ctx.problem(self.message or f"{field.key} 必须是 0 到 {MAX_WHOLE} 之间的整数。")
             return fallback
+        return number
 
 
 class Serial(Kind):
     """A rule's 序号: the next number in the notice when absent."""
 
     def read(self, field, value, ctx):
-        if value in (None, ""):
-            value = ctx.next_serial
-        try:
-            serial = int(value)
-        except (TypeError, ValueError):
-            ctx.problem(f"serial “{value}”必须是正整数。")
+        serial = ctx.next_serial if value in (None, "") else whole(value, least=1)
+        if serial is None:
+            ctx.problem(f"serial “{shown(value)}”必须是 1 到 {MAX_WHOLE} 之间的整数。")
             serial = ctx.next_serial
         ctx.next_serial = max(ctx.next_serial, serial + 1)
         return serial
@@ -274,6 +304,9 @@ class Conditions(Kind):
         raw = value or []
         if isinstance(raw, (str, dict)):
             raw = [raw]
+        if not isinstance(raw, list):
+            ctx.problem(f"{field.key} 必须是列表(每项是一段文字,或含 text 和 kind 的对象)。")
+            return []
         conditions = []
         for condition in raw:
             condition = condition if isinstance(condition, dict) else {"text": condition}
@@ -349,14 +382,14 @@ class Replaces(Kind):
             return None
         result = {"notice": text(value["notice"])}
         for key in self.keys:
-            try:
-                result[key] = self.clean(key, value[key])
-            except (TypeError, ValueError):
-                ctx.problem(f"replaces 的 {key} “{value[key]}”必须是整数。")
+            result[key] = self.clean(key, value[key])
+            if result[key] is None:
+                ctx.problem(f"replaces 的 {key} “{shown(value[key])}”必须是 1 到 {MAX_WHOLE} 之间的整数。")
                 return None
         return result
 
     def clean(self, key: str, value: Any) -> Any:
+        """The key's value in canonical form; None if it is not one."""
         return text(value)
 
     def dump(self, field, row):
@@ -386,7 +419,7 @@ class ReplacesRule(Replaces):
     model, keys = RecognitionRule, ("serial",)
 
     def clean(self, key, value):
-        return int(value)
+        return whole(value, least=1)
 
     def ref(self, row):
         return {"serial": row.serial}
