@@ -1,6 +1,7 @@
 """Fast and ready to run: HTTP caching, static files, the rules snapshot, /healthz, gunicorn, no local state."""
 
 import datetime
+import gzip
 import json
 import os
 import re
@@ -143,8 +144,8 @@ def test_htmx_fragments_vary_on_the_htmx_headers(client, url):
     assert len({page["ETag"], fragment["ETag"], restore["ETag"]}) == 3
 
 
-def test_the_api_does_not_vary(client):
-    assert not client.get(f"/api/v1/lookup?{THREE}").has_header("Vary")
+def test_the_api_varies_only_on_its_encoding(client):
+    assert client.get(f"/api/v1/lookup?{THREE}")["Vary"] == "Accept-Encoding"  # gzipped or not, the same answer
 
 
 @pytest.mark.parametrize("url", [*CACHEABLE_URLS, "/healthz", "/no-such-page/", "/?held=nonsense"])
@@ -314,6 +315,48 @@ def test_the_kept_answers_are_bounded_in_bytes(client, settings):
         client.get(f"/api/v1/lookup?held=building-welder&region={code}")
     assert len(answer_store.store) == 3
     assert answer_store.store.size <= answer_store.limit_bytes()
+
+
+GZIP = {"Accept-Encoding": "gzip, deflate, br"}  # as a phone's browser asks
+
+
+@pytest.mark.parametrize("url", CACHEABLE_URLS)
+def test_a_browser_gets_the_kept_answer_gzipped_and_a_plain_client_the_same_answer_unpacked(url):
+    plain, browser = Client(), Client()
+    rendered = plain.get(url)  # rendered: not gzipped, as asked
+    assert rendered.templates or url.startswith("/api/v1/") or url == "/matrix.csv"
+    assert "Content-Encoding" not in rendered and "Accept-Encoding" in rendered["Vary"]
+    for response in (browser.get(url, headers=GZIP), plain.get(url), browser.get(url, headers=GZIP)):
+        assert not response.templates  # served from the store
+        assert "Accept-Encoding" in response["Vary"]
+        assert int(response["Content-Length"]) == len(response.content)
+        if response.has_header("Content-Encoding"):
+            assert response["Content-Encoding"] == "gzip"
+            assert gzip.decompress(response.content) == rendered.content
+            assert response["ETag"] == "W/" + rendered["ETag"]  # another encoding, another entity
+        else:
+            assert response.content == rendered.content and response["ETag"] == rendered["ETag"]
+    assert browser.get(url, headers={"Accept-Encoding": "identity"}).content == rendered.content
+
+
+def test_a_browser_rendering_an_answer_first_gets_it_gzipped_and_kept_so():
+    browser = Client()
+    first = browser.get(f"/?{THREE}", headers=GZIP)
+    assert first.templates and first["Content-Encoding"] == "gzip"
+    page = gzip.decompress(first.content)
+    assert "熔化焊接与热切割作业" in page.decode()
+    assert len(first.content) < len(page) / 3
+    assert answer_store.store.size < len(first.content) + 5000  # the gzipped page, its headers and its key
+    again = browser.get(f"/?{THREE}", headers={**GZIP, "If-None-Match": first["ETag"]})
+    assert again.status_code == 304 and again["ETag"] == first["ETag"]
+    assert Client().get(f"/?{THREE}", headers={"If-None-Match": first["ETag"]}).status_code == 304  # weakly equal
+
+
+@pytest.mark.parametrize("url", ["/admin/login/", "/no-such-page/", "/?held=nonsense", "/healthz"])
+def test_what_is_not_kept_is_not_gzipped(client, url):
+    """Only kept answers, which carry no secret, are compressed (a CSRF token in a gzipped page: BREACH)."""
+    response = client.get(url, headers=GZIP)
+    assert "Content-Encoding" not in response
 
 
 def test_the_host_headers_port_does_not_multiply_the_kept_answers(client):

@@ -8,6 +8,7 @@ forgotten and a new connection to Redis.
 from __future__ import annotations
 
 import datetime
+import gzip
 import pickle
 import socket
 import subprocess
@@ -95,8 +96,9 @@ def test_an_answer_one_worker_kept_is_served_to_another_from_redis(client, redis
     assert again.content == first.content and again["ETag"] == first["ETag"]
 
     # What Redis holds is what the other worker serves: change it there, and it is served changed.
-    status, headers, body = pickle.loads(redis_client.get(key))
-    redis_client.set(key, pickle.dumps((status, headers, body.replace(b"</title>", b" (from Redis)</title>"))))
+    status, headers, gzipped = pickle.loads(redis_client.get(key))
+    body = gzip.decompress(gzipped).replace(b"</title>", b" (from Redis)</title>")
+    redis_client.set(key, pickle.dumps((status, headers, gzip.compress(body))))
     another_worker()
     assert b" (from Redis)</title>" in client.get(NOTICE).content
 
@@ -132,7 +134,7 @@ def test_what_the_site_does_not_keep_is_not_kept_in_redis(client, redis_client, 
 
 
 def lookups(count: int) -> list[str]:
-    """`count` distinct API answers, of about 12 KB each: one question on as many days."""
+    """`count` distinct API answers, of about 12 KB each (1.5 KB gzipped): one question on as many days."""
     days = (datetime.date(2030, 1, 1) + datetime.timedelta(days=n) for n in range(count))
     return [f"/api/v1/lookup?held=fusion-welding-cutting&held=building-welder&region=11&on={day}" for day in days]
 
@@ -154,8 +156,8 @@ def test_a_worker_fed_from_redis_stays_within_its_byte_bound(client, redis_clien
 def test_redis_bounded_as_docs_deploy_says_evicts_and_the_site_answers(client, redis_client):
     """docs/deploy.md: maxmemory with allkeys-lru, so that a flood of distinct answers evicts old ones."""
     redis_client.config_set("maxmemory-policy", "allkeys-lru")
-    redis_client.config_set("maxmemory", 2 * 1024 * 1024 + redis_client.info("memory")["used_memory"])
-    for path in lookups(400):  # about 5 MB of answers
+    redis_client.config_set("maxmemory", 256 * 1024 + redis_client.info("memory")["used_memory"])
+    for path in lookups(400):  # about 600 KB of answers, as kept (gzipped)
         assert client.get(path).status_code == 200
     memory = redis_client.info("memory")
     assert memory["used_memory"] <= memory["maxmemory"] + 64 * 1024  # it evicts before each write
