@@ -218,7 +218,12 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=6, help="seconds per measurement (default 6)")
     parser.add_argument("--warmup", type=float, default=2, help="seconds of load before each row (default 2)")
-    parser.add_argument("--mix-warmup", type=float, default=20, help="seconds of the mix before it is measured")
+    parser.add_argument(
+        "--mix-warmup",
+        type=float,
+        help="seconds of the mix before it is measured (default 20; "
+        "120 with --world: every worker renders each of the 2,000 answers once)",
+    )
     parser.add_argument("--connections", default="32,4", help="comma-separated (default 32,4)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of every row; figures are medians (default 3)")
     parser.add_argument("--workers", type=int, help="gunicorn workers for every server (default: gunicorn.conf.py)")
@@ -241,6 +246,8 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     if args.wrk_timeout is None:
         args.wrk_timeout = 30 if args.world else 2
+    if args.mix_warmup is None:
+        args.mix_warmup = 120 if args.world else 20
     return args
 
 
