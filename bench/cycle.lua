@@ -15,8 +15,13 @@ end
 
 function init(args)
   markers = {}
+  gzip = false
   for i = 2, #args do
-    table.insert(markers, args[i])
+    if args[i] == "--gzip" then
+      gzip = true
+    else
+      table.insert(markers, args[i])
+    end
   end
   requests = {}
   for line in io.lines(args[1]) do
@@ -25,6 +30,9 @@ function init(args)
       local headers = {}
       if kind == "htmx" then
         headers["HX-Request"] = "true"
+      end
+      if gzip then
+        headers["Accept-Encoding"] = "gzip"
       end
       table.insert(requests, wrk.format("GET", path, headers))
     end
@@ -43,6 +51,11 @@ end
 
 function response(status, headers, body)
   if status == 200 then
+    local encoding = headers["Content-Encoding"] or headers["content-encoding"]
+    if gzip and encoding == "gzip" then
+      good = good + 1
+      return
+    end
     for _, marker in ipairs(markers) do
       if string.find(body, marker, 1, true) then
         good = good + 1

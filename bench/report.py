@@ -69,7 +69,7 @@ def describe_mix(ctx: dict) -> list[str]:
         return [
             f"the mix: {len(plan['mix'])} distinct answers (63 combinations × regions none, 11, 31, 44, 65, 66 × page, "
             "HTMX fragment, API lookup), cycled through;",
-            f"one repeated page: {plan['repeated']} over and over: the answer cache's figure, not the site's",
+            *mix_clients(plan),
         ]
     regions = ", ".join(code or "none" for code in plan["regions"])
     provinces = set(plan["world"]["manifest"]["provinces"])
@@ -78,7 +78,15 @@ def describe_mix(ctx: dict) -> list[str]:
         f"the mix: {len(plan['mix'])} distinct addresses drawn from seed {ctx['args'].seed}, a third each holding 1, 3 "
         f"and 10 of the {len(plan['order'])} certificates, in regions {regions} (with a notice of their own: {own}), "
         "as page, HTMX fragment and API lookup in turn; cycled through;",
-        f"one repeated page: {plan['repeated']} over and over: the answer cache's figure, not the site's",
+        *mix_clients(plan),
+    ]
+
+
+def mix_clients(plan: dict) -> list[str]:
+    return [
+        "asked as browsers and most HTTP libraries ask (Accept-Encoding: gzip: a kept answer is sent as kept), and",
+        "as a plain client that takes no gzip (\"plain client\": every kept answer unpacked before it is sent);",
+        f"one repeated page: {plan['repeated']} over and over, gzip accepted: the answer cache's figure, not the site's",
     ]
 
 

@@ -11,7 +11,8 @@ apt when missing and possible):
 1. the mix: every combination of the six certificates (63) × six regions
    (none, 11, 31, 44, 65, 66) × {full page, HTMX fragment, API lookup}, 1,134
    distinct answers, cycled through by bench/cycle.lua, once every worker has
-   seen them (a warm-up of --mix-warmup seconds);
+   seen them (a warm-up of --mix-warmup seconds); asked as browsers ask
+   (Accept-Encoding: gzip), and again as a plain client that takes no gzip;
 2. answers rendered afresh: each address of the mix requested once, in a
    shuffled order, right after the servers start, and a sample again after a
    data change (so every worker reads the rules again) -- median and p99 over
@@ -80,6 +81,7 @@ SLUGS = [  # as the picker lists them: a page asked in another order is redirect
 REGIONS = ["", "11", "31", "44", "65", "66"]
 KINDS = ["page", "htmx", "api"]
 ANSWER_MARKERS = ['id="results-heading"', '"recognitions"']  # a results page or fragment; an API answer
+GZIP = "--gzip"  # bench/cycle.lua: ask with Accept-Encoding: gzip, and count a gzipped 200 as an answer
 THREE = "held=fusion-welding-cutting&held=building-electrician&held=building-welder"  # as the picker lists them
 REPEATED = f"/?{THREE}"
 
@@ -296,13 +298,15 @@ def measure_answers(args, env: dict[str, str], plan: dict, port: int, bare_port:
 
 
 def load_rows(args, wrk: str, ports: dict, files: dict, concurrencies: list[int]) -> list:
-    """wrk's rows: the bare view, the mix, one repeated page, 7 middleware; in rounds, a last bare view."""
+    """wrk's rows: the bare view, the mix (as browsers ask, and as a plain client), one repeated page, 7 middleware;
+    in rounds, a last bare view."""
     rows: list[tuple[int, int, str, dict]] = []  # connections, round, label, wrk's result
     bare_row = (BARE, "bare", "ok", ["ok"])
     plan = [
         bare_row,
-        ("the mix", "site", "mix", ANSWER_MARKERS),
-        ("one repeated page", "site", "repeated", ANSWER_MARKERS),
+        ("the mix", "site", "mix", [GZIP, *ANSWER_MARKERS]),
+        ("the mix, plain client", "site", "mix", ANSWER_MARKERS),
+        ("one repeated page", "site", "repeated", [GZIP, *ANSWER_MARKERS]),
         ("Django, 7 middleware", "django", "ok", ["ok"]),
     ]
     mix_warm = False

@@ -70,6 +70,10 @@ class BytesMemo:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def keys(self) -> list:
+        with self._lock:
+            return list(self._entries)
+
     @property
     def size(self) -> int:
         """Bytes held, as `entry_bytes` counts them."""

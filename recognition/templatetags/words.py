@@ -20,6 +20,14 @@ def card(card: guide.Card) -> str:
 
 
 @register.simple_tag
+def kept(template: str, **shown) -> str:
+    """`template` rendered with one object (`{% kept "_next_steps.html" steps=card.steps %}`), once per distinct
+    object (recognition.site.fragments): for the parts many cards share."""
+    ((name, value),) = shown.items()
+    return fragments.fragment(template, name, value)
+
+
+@register.simple_tag
 def choices(template: str, book: RuleBook, certificates, chosen) -> str:
     """The picker's choice for each certificate, ticked for those `chosen` (recognition.site.fragments)."""
     return fragments.choices(template, book, certificates, chosen)
