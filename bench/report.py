@@ -85,8 +85,9 @@ def describe_mix(ctx: dict) -> list[str]:
 def mix_clients(plan: dict) -> list[str]:
     return [
         "asked as browsers and most HTTP libraries ask (Accept-Encoding: gzip: a kept answer is sent as kept), and",
-        "as a plain client that takes no gzip (\"plain client\": every kept answer unpacked before it is sent);",
-        f"one repeated page: {plan['repeated']} over and over, gzip accepted: the answer cache's figure, not the site's",
+        'as a plain client that takes no gzip ("plain client": every kept answer unpacked before it is sent);',
+        f"one repeated page: {plan['repeated']} over and over, gzip accepted: the answer cache's figure, "
+        "not the site's",
     ]
 
 

@@ -31,7 +31,7 @@ def test_a_kept_card_is_the_card_rendered_afresh():
         assert fragments.card_html(card) == render_to_string("_card.html", {"card": card})
     # Many of those cards are the same card on different pages: each is rendered once, and so is each part
     # many cards share (their conditions, their next steps).
-    kept_templates = [template for _prefix, template, _name, _shown in fragments.kept_fragments.keys()]
+    kept_templates = [template for _prefix, template, _name, _shown in fragments.kept_fragments.kept_keys()]
     assert kept_templates.count("_card.html") == len(set(cards)) < len(cards)
     assert {"_conditions.html", "_next_steps.html"} <= set(kept_templates)
 

@@ -70,7 +70,7 @@ class BytesMemo:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def keys(self) -> list:
+    def kept_keys(self) -> list:
         with self._lock:
             return list(self._entries)
 
