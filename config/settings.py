@@ -112,7 +112,14 @@ TEMPLATES = [
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },
-    }
+    },
+    {
+        # The parts a results page repeats (recognition.site.jinja).
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "recognition.site.jinja.environment"},
+    },
 ]
 
 DATABASES = {

@@ -15,6 +15,7 @@ compares the whole object, never a digest of it. Bounded in bytes
 from __future__ import annotations
 
 from django.conf import settings
+from django.template import engines
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
@@ -35,7 +36,7 @@ def kept_bytes(key: tuple[str, object]) -> int:
 @bounded_by_bytes(lambda: int(settings.FRAGMENT_CACHE_MB * 1024 * 1024), key_bytes=kept_bytes)
 def kept_fragments(key: tuple[str, str, str, object]) -> SafeString:
     _prefix, template, name, shown = key
-    return mark_safe(render_to_string(template, {name: shown}))
+    return mark_safe(engines["jinja2"].env.get_template(template).render({name: shown}))
 
 
 def fragment(template: str, name: str, shown: object) -> SafeString:

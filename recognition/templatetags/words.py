@@ -15,16 +15,8 @@ def region_hint(book: RuleBook) -> str:
 
 @register.simple_tag
 def card(card: guide.Card) -> str:
-    """The card's HTML (templates/_card.html), rendered once per distinct card (recognition.site.fragments)."""
+    """The card's HTML (templates/jinja2/_card.html), rendered once per distinct card (recognition.site.fragments)."""
     return fragments.card_html(card)
-
-
-@register.simple_tag
-def kept(template: str, **shown) -> str:
-    """`template` rendered with one object (`{% kept "_next_steps.html" steps=card.steps %}`), once per distinct
-    object (recognition.site.fragments): for the parts many cards share."""
-    ((name, value),) = shown.items()
-    return fragments.fragment(template, name, value)
 
 
 @register.simple_tag
@@ -35,6 +27,6 @@ def choices(template: str, book: RuleBook, certificates, chosen) -> str:
 
 @register.simple_tag
 def rule(view) -> str:
-    """A rule as the routes and certificate pages show it (templates/_recognition.html), rendered once per
+    """A rule as the routes and certificate pages show it (templates/jinja2/_recognition.html), rendered once per
     distinct view (recognition.site.fragments)."""
     return fragments.rule_html(view)
