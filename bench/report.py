@@ -162,6 +162,8 @@ def fresh_world(measured: dict) -> tuple[list[str], dict]:
         for held in worlds.SIZES:
             group = [a for a in asked if a.kind == kind and a.held == held]
             lines.append(fresh.line(f"{name}, {held} held", fresh.summary(group)))
+    if measured.get("qr"):
+        lines.append(fresh.line("a page's QR code image, each once", fresh.summary(measured["qr"])))
     lines.append(fresh.line("bare view, same client", fresh.summary(measured["bare"])))
     page3 = fresh.summary([a for a in asked if a.kind == "page" and a.held == 3])
     return lines, page3
@@ -231,7 +233,7 @@ def format_report(**ctx) -> str:
         (f"first answer after one rule is saved: median over workers {first_ms:.1f} ms ≤ {targets['rebuild_ms']} ms",
          first_ms <= targets["rebuild_ms"]),
     ]  # fmt: skip
-    asked = [a for key in ("fresh", "after change", "bare", "matrix", "routes") for a in measured.get(key, [])]
+    asked = [a for key in ("fresh", "qr", "after change", "bare", "matrix", "routes") for a in measured.get(key, [])]
     asked += [a for worker in measured["rebuild"]["per_worker"].values() for a, _ in worker]
     server = sum((a.status or 0) >= 500 for a in asked) + sum(r.get("server_errors", 0) for *_, r in ctx["rows"])
     total_errors = sum(errors(result) for *_, result in ctx["rows"]) + sum(not a.good for a in asked)

@@ -63,6 +63,7 @@ import urllib.request
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -287,6 +288,9 @@ def measure_answers(args, env: dict[str, str], plan: dict, port: int, bare_port:
         bump_data_version(env)
         time.sleep(1.2)  # RULES_VERSION_CHECK_INTERVAL: every worker sees the change
         measured["after change"] = fresh.ask_each(port, plan["asked_fresh"][: args.fresh_sample], ANSWER_MARKERS)
+    # What a browser asks next for a page (its QR code, for print): each once, for pages whose code no one asked.
+    qr_codes = [("qr", "/qr.svg?" + urlencode({"u": a.path})) for a in measured["fresh"] if a.kind == "page"]
+    measured["qr"] = fresh.ask_each(port, qr_codes[:40], ["<svg"], timeout)
     measured["bare"] = fresh.ask_each(bare_port, [("page", "/")] * 300, ["ok"])
     print("  the matrix, afresh...", flush=True)
     measured["matrix"] = fresh.ask_each(port, [("matrix", path) for path in worlds.matrix_addresses()], None, 120)

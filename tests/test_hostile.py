@@ -102,7 +102,7 @@ def test_the_qr_codes_kept_are_bounded_in_bytes_not_in_addresses(settings):
 def test_a_qr_code_larger_than_the_whole_budget_is_made_but_not_kept(settings):
     settings.QR_CACHE_MB = 0.001
     views.qr_svg.cache_clear()
-    assert "<svg" in views.qr_svg("http://testserver/?held=building-welder")
+    assert b"<svg" in views.qr_svg("http://testserver/?held=building-welder")
     assert len(views.qr_svg) == 0
 
 

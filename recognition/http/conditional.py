@@ -81,18 +81,20 @@ def foreign_prefix(request: HttpRequest) -> bool:
     return script_prefix(request) != (settings.FORCE_SCRIPT_NAME or "").rstrip("/")
 
 
-def canonical_url(request: HttpRequest) -> str:
-    """The page's address for print and QR codes: SITE_URL, or else the checked host and the server's own port.
+def canonical_url(request: HttpRequest, full_path: str | None = None) -> str:
+    """The page's address (or `full_path`'s on this site) for print and QR codes: SITE_URL, or else the checked
+    host and the server's own port.
 
     Never the port of the Host header, which any client sets (ALLOWED_HOSTS checks the name only).
     """
+    full_path = request.get_full_path() if full_path is None else full_path
     if settings.SITE_URL:
-        return settings.SITE_URL + request.get_full_path()
+        return settings.SITE_URL + full_path
     domain, _ = split_domain_port(request.get_host())
     scheme = request.scheme
     port = request.META.get("SERVER_PORT", "")
     netloc = domain if port in ("", {"http": "80", "https": "443"}[scheme]) else f"{domain}:{port}"
-    return f"{scheme}://{netloc}{request.get_full_path()}"
+    return f"{scheme}://{netloc}{full_path}"
 
 
 def etag_for(request: HttpRequest, version: str, htmx: bool) -> str:

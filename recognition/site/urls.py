@@ -12,6 +12,7 @@ urlpatterns = [
     path("notices/<slug:slug>/", views.notice_detail, name="notice_detail"),
     path("certificates/", views.certificates, name="certificates"),
     path("certificates/<slug:slug>/", views.certificate, name="certificate"),
+    path("qr.svg", views.qr_code, name="qr"),
     path("healthz", views.healthz, name="healthz"),
     path("preview/", include(preview)),
 ]

@@ -137,7 +137,8 @@ def test_print_shows_what_a_printed_result_needs(site, page):
         "为准",
     ]:
         assert needed in printed
-    assert page.locator(".print-qr svg").is_visible()
+    qr = page.locator(".print-qr img")
+    assert qr.is_visible() and qr.evaluate("img => img.complete && img.naturalWidth > 0")
     smallest = page.evaluate(
         """() => Math.min(...[...document.querySelectorAll('#results *')]
               .filter(el => el.offsetParent !== null && el.childNodes.length
