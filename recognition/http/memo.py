@@ -21,8 +21,8 @@ ENTRY_OVERHEAD = 192
 MISSING = object()
 
 
-def entry_bytes(key: object, value: object, key_bytes: Callable[[object], int] = sys.getsizeof) -> int:
-    return key_bytes(key) + sys.getsizeof(value) + ENTRY_OVERHEAD
+def entry_bytes(key: object, value: object) -> int:
+    return sys.getsizeof(key) + sys.getsizeof(value)
 
 
 class BytesMemo:
@@ -30,18 +30,18 @@ class BytesMemo:
 
     `budget` is read at every store, so a settings change (or a test's) takes effect at once. Thread-safe;
     two threads asking for the same new key at once may both compute it, which costs time, not memory.
-    `key_bytes`: what a key holds, where `sys.getsizeof` (a string's size) does not tell it.
+    `size(key, value)`: what an entry holds, where `sys.getsizeof` of each (a string's size) does not tell it.
     """
 
     def __init__(
         self,
         function: Callable[[object], object],
         budget: Callable[[], int],
-        key_bytes: Callable[[object], int] = sys.getsizeof,
+        size: Callable[[object, object], int] = entry_bytes,
     ):
         self.function = function
         self.budget = budget
-        self.key_bytes = key_bytes
+        self.entry_size = size
         self._entries: OrderedDict[object, tuple[object, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -54,7 +54,7 @@ class BytesMemo:
                 self._entries.move_to_end(key)
                 return kept[0]
         value = self.function(key)
-        cost = entry_bytes(key, value, self.key_bytes)
+        cost = self.entry_size(key, value) + ENTRY_OVERHEAD
         limit = self.budget()
         if cost > limit:
             return value
@@ -87,7 +87,7 @@ class BytesMemo:
 
 
 def bounded_by_bytes(
-    budget: Callable[[], int], key_bytes: Callable[[object], int] = sys.getsizeof
+    budget: Callable[[], int], size: Callable[[object, object], int] = entry_bytes
 ) -> Callable[[Callable[[object], object]], BytesMemo]:
     """Decorator: `@bounded_by_bytes(lambda: 8 * 1024 * 1024)`."""
-    return lambda function: BytesMemo(function, budget, key_bytes)
+    return lambda function: BytesMemo(function, budget, size)

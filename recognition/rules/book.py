@@ -23,6 +23,30 @@ REPLACED_IN_REGION = "replaced-in-region"
 NOTICE_PERIOD = timedelta(days=90)
 
 
+def hashed_once(cls: type) -> type:
+    """A frozen dataclass whose hash is computed once and kept on the object.
+
+    Rendered parts of pages are kept keyed on the objects they show (recognition.site.fragments), which hold
+    the rule book's objects: without this each lookup hashes a card's whole tree again, a rule's conditions
+    and certificates included. The kept hash is never pickled: a string's hash differs from process to process.
+    """
+    computed = cls.__hash__
+
+    def __hash__(self) -> int:
+        try:
+            return self.__dict__["_hash"]
+        except KeyError:
+            value = self.__dict__["_hash"] = computed(self)
+            return value
+
+    def __getstate__(self) -> dict:
+        return {name: value for name, value in self.__dict__.items() if name != "_hash"}
+
+    cls.__hash__ = __hash__
+    cls.__getstate__ = __getstate__
+    return cls
+
+
 def in_force(valid_from: date, valid_until: date | None, day: date | None) -> bool:
     """From valid_from to valid_until, both inclusive; any day when day is None."""
     if day is None:
@@ -47,6 +71,7 @@ class RulesInForce:
         return self.counts[target]
 
 
+@hashed_once
 @dataclass(frozen=True)
 class NoticeInfo:
     number: str
@@ -79,6 +104,7 @@ IN_FORCE, NOT_YET, ENDED, REPLACED = "in-force", "not-yet", "ended", "replaced"
 NOTICE_STATUS_NAMES = {IN_FORCE: "现行有效", NOT_YET: "尚未施行", ENDED: "已失效", REPLACED: "已被替代"}
 
 
+@hashed_once
 @dataclass(frozen=True)
 class ClauseInfo:
     anchor: str
@@ -90,6 +116,7 @@ class ClauseInfo:
     level: int = 1
 
 
+@hashed_once
 @dataclass(frozen=True)
 class StepInfo:
     name: str
@@ -97,6 +124,7 @@ class StepInfo:
     part_of: str = ""
 
 
+@hashed_once
 @dataclass(frozen=True)
 class CertificateInfo:
     slug: str
@@ -114,12 +142,14 @@ class CertificateInfo:
         return tuple(step.name for step in self.steps)
 
 
+@hashed_once
 @dataclass(frozen=True)
 class ConditionInfo:
     text: str
     kind: str = "stated"
 
 
+@hashed_once
 @dataclass(frozen=True)
 class RuleInfo:
     serial: int
@@ -148,6 +178,7 @@ class RuleInfo:
         return in_force(self.valid_from, self.valid_until, day)
 
 
+@hashed_once
 @dataclass(frozen=True)
 class LevelInfo:
     held: str
@@ -172,6 +203,7 @@ class LevelInfo:
         return in_force(self.valid_from, self.valid_until, day)
 
 
+@hashed_once
 @dataclass(frozen=True)
 class SkillLevelInfo:
     number: int
@@ -183,12 +215,14 @@ class SkillLevelInfo:
         return f"{self.title}({self.label})"
 
 
+@hashed_once
 @dataclass(frozen=True)
 class ProvinceInfo:
     code: str
     name: str
 
 
+@hashed_once
 @dataclass(frozen=True)
 class FactInfo:
     """A reference fact about a certificate: from its own source, never from a notice."""
@@ -200,6 +234,7 @@ class FactInfo:
     confidence: str = "medium"
 
 
+@hashed_once
 @dataclass(frozen=True)
 class Channel:
     """One NextStep row, as plain data."""
@@ -230,6 +265,7 @@ def group(rows, attribute: str) -> dict:
     return {value: tuple(items) for value, items in groups.items()}
 
 
+@hashed_once
 @dataclass(frozen=True)
 class RuleBook:
     """Everything the site states, as plain data, with the version it came from."""

@@ -39,9 +39,11 @@ from recognition.rules.book import (
     ProvinceInfo,
     RuleBook,
     RuleInfo,
+    hashed_once,
 )
 
 
+@hashed_once
 @dataclass(frozen=True)
 class ConditionOutcome:
     text: str
@@ -49,6 +51,7 @@ class ConditionOutcome:
     kind: str = "stated"
 
 
+@hashed_once
 @dataclass(frozen=True)
 class Recognition:
     rule: RuleInfo
@@ -60,6 +63,7 @@ class Recognition:
         return any(condition.met is False for condition in self.conditions)
 
 
+@hashed_once
 @dataclass(frozen=True)
 class BestLevel:
     occupation: str
@@ -68,6 +72,7 @@ class BestLevel:
     held: tuple[str, ...]
 
 
+@hashed_once
 @dataclass(frozen=True)
 class LookupResult:
     held: tuple[str, ...]
@@ -100,6 +105,7 @@ class LookupResult:
         return {target: tuple(items) for target, items in grouped.items()}
 
 
+@hashed_once
 @dataclass(frozen=True)
 class Route:
     steps: tuple[Recognition, ...]
@@ -117,6 +123,7 @@ class Route:
         return (self.start, *(step.rule.target for step in self.steps))
 
 
+@hashed_once
 @dataclass(frozen=True)
 class RoutesResult:
     target: str

@@ -23,6 +23,7 @@ from recognition.rules.book import (
     ProvinceInfo,
     RuleBook,
     RuleInfo,
+    hashed_once,
 )
 from recognition.site.presenters import (
     REBUILT_SHORT,
@@ -39,6 +40,7 @@ from recognition.site.presenters import (
 )
 
 
+@hashed_once
 @dataclass(frozen=True)
 class DepartmentSteps:
     """What to do next at one department, in one region (or none chosen)."""
@@ -95,6 +97,7 @@ def source_parts(*sources: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(part for part in parts if part))
 
 
+@hashed_once
 @dataclass(frozen=True)
 class Verification:
     """How to verify certificates held: the certificates it is for, named, and where the fact comes from."""
@@ -108,6 +111,7 @@ class Verification:
         return "、".join(cert.short_name for cert in self.certificates)
 
 
+@hashed_once
 @dataclass(frozen=True)
 class Outcome:
     """One distinct outcome for a target: identical rules from several held certificates are one outcome."""
@@ -139,6 +143,7 @@ class Outcome:
         return ";".join(parts)
 
 
+@hashed_once
 @dataclass(frozen=True)
 class Card:
     target: CertificateInfo
@@ -277,6 +282,7 @@ def build_cards(book: RuleBook, result: engine.LookupResult) -> list[Card]:
     return cards
 
 
+@hashed_once
 @dataclass(frozen=True)
 class PrintedSteps:
     """Where to apply, for paper: one place applied to and the certificates held used there."""

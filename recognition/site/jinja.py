@@ -6,12 +6,20 @@ compiles a template to Python and renders the same card several times faster. Th
 object and compose no words: the sentences come from the presenters, as on every other page.
 """
 
-from django.urls import reverse
+from functools import lru_cache
+
+from django.urls import get_script_prefix, reverse
 from django.utils import dateformat
 from jinja2 import Environment, StrictUndefined
 
 
 def url(name: str, *args) -> str:
+    return reversed_url(get_script_prefix(), name, args)
+
+
+# The templates reverse the book's own slugs only, never what a client sends: bounded by the book.
+@lru_cache(maxsize=8192)
+def reversed_url(_prefix: str, name: str, args: tuple) -> str:
     return reverse(name, args=args)
 
 

@@ -25,6 +25,7 @@ from recognition.rules.book import (
     RuleBook,
     RuleInfo,
     SkillLevelInfo,
+    hashed_once,
 )
 
 USES_TOPIC = "用途"  # the reference fact saying what a certificate is needed for
@@ -46,6 +47,7 @@ FACT_NOTE = "以下信息来自公开资料,不是通知的内容,仅供参考,�
 FACT_NOTE_ONE = "来自公开资料,不是通知的内容,仅供参考,以发证部门的规定为准"
 
 
+@hashed_once
 @dataclass(frozen=True)
 class Citation:
     notice_number: str
@@ -84,6 +86,7 @@ CHECK = "需确认"
 CONDITION_CODES = {MET: "met", UNMET: "unmet", CHECK: "check"}
 
 
+@hashed_once
 @dataclass(frozen=True)
 class ConditionView:
     text: str
@@ -197,6 +200,7 @@ def remaining_text(book: RuleBook, rule: RuleInfo) -> str:
     return f"{text}{split_note(book, target, whole)}" if text else "(通知未列明)"
 
 
+@hashed_once
 @dataclass(frozen=True)
 class RuleView:
     rule: RuleInfo
@@ -229,6 +233,7 @@ class RuleView:
         return ";".join(condition.text for condition in self.conditions)
 
 
+@hashed_once
 @dataclass(frozen=True)
 class LevelView:
     level: LevelInfo
