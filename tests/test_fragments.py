@@ -112,3 +112,14 @@ def test_the_picker_ticks_exactly_the_certificates_held(client, held):
 def test_the_routes_picker_ticks_the_target(client):
     page = client.get("/routes/?target=building-welder").content.decode()
     assert page.count(" checked") == 1 and 'id="target-building-welder" checked' in page
+
+
+@pytest.mark.parametrize("path", ["/?held=building-welder", "/routes/?target=building-welder"])
+def test_the_region_picker_selects_exactly_the_region_asked_about(client, path):
+    provinces = current_rules().provinces
+    for region in [None, "31", "44"]:
+        page = client.get(f"{path}&region={region}" if region else path).content.decode()
+        assert page.count("<option ") == len(provinces) + 1
+        assert page.count(" selected") == (1 if region else 0)
+        if region:
+            assert f'<option value="{region}" selected>{provinces[region].name}</option>' in page

@@ -71,3 +71,12 @@ def choice(template: str, book: RuleBook, cert: CertificateInfo, checked: bool) 
     if key not in book.kept:
         book.kept[key] = render_to_string(template, {"cert": cert, "checked": checked})
     return book.kept[key]
+
+
+def region_options(book: RuleBook, region: str | None) -> str:
+    """The region picker's options, `region` selected: once per book and region (the book's own codes only)."""
+    key = ("region-options", region)
+    if key not in book.kept:
+        provinces = book.provinces.values()
+        book.kept[key] = render_to_string("_region_options.html", {"provinces": provinces, "region": region})
+    return book.kept[key]

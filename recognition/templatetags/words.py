@@ -1,6 +1,7 @@
 """Sentences a page needs before any answer: composed in recognition.site.presenters, from the rule book."""
 
 from django import template
+from django.utils.safestring import mark_safe
 
 from recognition.rules.book import RuleBook
 from recognition.site import fragments, guide, presenters
@@ -30,3 +31,9 @@ def rule(view) -> str:
     """A rule as the routes and certificate pages show it (templates/jinja2/_recognition.html), rendered once per
     distinct view (recognition.site.fragments)."""
     return fragments.rule_html(view)
+
+
+@register.simple_tag
+def region_options(book: RuleBook, region: str | None) -> str:
+    """The region picker's options, the one asked about selected (recognition.site.fragments)."""
+    return mark_safe(fragments.region_options(book, region))
