@@ -143,6 +143,8 @@ def fresh_today(measured: dict, checks: list) -> tuple[list[str], dict]:
         lines.append(fresh.line(name, fresh.summary([a for a in asked if a.kind == kind and a.first])))
     page3 = fresh.summary([a for a in asked if a.kind == "page" and a.first and a.held == 3])
     lines.append(fresh.line("results page, 3 held", page3))
+    if measured.get("qr"):
+        lines.append(fresh.line("a page's QR code image, each once", fresh.summary(measured["qr"])))
     lines.append(" each kind, every address (a worker may reuse what it kept for another kind of the same question):")
     for kind, name in KIND_NAMES.items():
         lines.append(fresh.line(name, fresh.summary([a for a in asked if a.kind == kind])))
