@@ -45,7 +45,8 @@ def header(ctx: dict) -> list[str]:
         f"cores:    {os.cpu_count()} ({platform.machine()}, Python {platform.python_version()})",
         f"servers:  gunicorn {gunicorn_package.__version__}, {ctx['workers']} workers each (gunicorn.conf.py); "
         f"the site with production settings (debug off), database {ctx['database']}, PUBLIC_PAGE_CACHE_MB={budget}, "
-        f"RULES_VERSION_CHECK_INTERVAL={interval}",
+        f"RULES_VERSION_CHECK_INTERVAL={interval}, "
+        + (f"CACHE_URL={env['CACHE_URL'].split('@')[-1]} (answers shared)" if env.get("CACHE_URL") else "no CACHE_URL"),
         "          bare = bench/bare.py (SecurityMiddleware + CommonMiddleware); "
         "Django, 7 middleware = bench/baseline.py",
         f"load:     {wrk_version} on the same machine, {args.duration:g} s per row after {args.warmup:g} s of "
