@@ -1,6 +1,6 @@
 """Parts of a page rendered once and kept: the cards of a results page, the rules on the routes and
 certificate pages, the pickers' choices, and the parts many cards share (conditions, next steps:
-`{% kept %}` in recognition.templatetags.words).
+`kept()` in the Jinja2 templates, recognition.site.jinja).
 
 In a rule book of thousands of rules a results page holds dozens of cards,
 and each costs about half a millisecond to render. A card is the same on every
