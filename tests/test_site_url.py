@@ -3,9 +3,7 @@ from the Host header."""
 
 from __future__ import annotations
 
-import html
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +13,7 @@ from django.test import override_settings
 
 from recognition.http import answer_store
 from recognition.site import views
+from tests.text import qr_image_address
 
 pytestmark = pytest.mark.django_db
 
@@ -69,9 +68,8 @@ def test_a_malformed_site_url_stops_the_server_with_a_message(value):
 
 def qr_code_of(client, response, **headers):
     """The QR code the page prints (the image its footer names), and the address it encodes."""
-    src = re.search(r'<div class="print-qr"><img src="([^"]+)"', response.content.decode()).group(1)
     views.qr_svg.cache_clear()
-    image = client.get(html.unescape(src), **headers)
+    image = client.get(qr_image_address(response.content.decode()), **headers)
     assert (image.status_code, image["Content-Type"]) == (200, "image/svg+xml")
     assert image.content.startswith(b'<svg xmlns="http://www.w3.org/2000/svg" viewBox=')
     (encoded,) = views.qr_svg.kept_keys()

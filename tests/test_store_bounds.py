@@ -11,9 +11,7 @@ independently, object by object with sys.getsizeof, at the defaults the README s
 from __future__ import annotations
 
 import datetime
-import html
 import itertools
-import re
 import sys
 import time
 from urllib.parse import urlencode
@@ -25,6 +23,7 @@ from django.test import Client
 from recognition.http import answer_store
 from recognition.rules import snapshot
 from recognition.site import views
+from tests.text import qr_image_address
 
 pytestmark = pytest.mark.django_db
 
@@ -79,8 +78,7 @@ def ask(client: Client, path: str, status: int = 200, **headers) -> object:
 
 def printed_with_its_qr_code(client: Client, response) -> object:
     """The page's QR code asked as the browser asks it: the image its footer names."""
-    src = re.search(r'<div class="print-qr"><img src="([^"]+)"', response.content.decode()).group(1)
-    ask(client, html.unescape(src))
+    ask(client, qr_image_address(response.content.decode()))
     return response
 
 

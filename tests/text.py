@@ -7,6 +7,7 @@ element ends a line, so a test can read the page line by line.
 
 from __future__ import annotations
 
+import html
 import re
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -20,6 +21,11 @@ BLOCKS = {
 }  # fmt: skip
 VOID = {"br", "input", "meta", "link", "img", "hr", "source"}
 SKIPPED = {"script", "style", "title", "svg", "template", "select", "head"}
+
+
+def qr_image_address(page_html: str) -> str:
+    """The address of the QR code image a page prints (its footer's `<img>`)."""
+    return html.unescape(re.search(r'<div class="print-qr"><img src="([^"]+)"', page_html).group(1))
 
 
 @lru_cache(maxsize=1)

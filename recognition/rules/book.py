@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
@@ -356,6 +356,12 @@ class RuleBook:
                 kept.pop(next(iter(kept)), None)
             kept[period] = RulesInForce(group((rule for rule in self.rules if rule.in_force_on(on)), "target"))
         return kept[period]
+
+    def keep(self, key: object, make: Callable[[], object]) -> object:
+        """`make()`, made once per book and kept under `key` (see `kept`)."""
+        if key not in self.kept:
+            self.kept[key] = make()
+        return self.kept[key]
 
     @cached_property
     def certificate_position(self) -> dict[str, int]:

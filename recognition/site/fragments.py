@@ -68,15 +68,10 @@ def choices(template: str, book: RuleBook, certificates, chosen: str | tuple[str
 
 def choice(template: str, book: RuleBook, cert: CertificateInfo, checked: bool) -> str:
     key = ("choice", template, cert.slug, checked)
-    if key not in book.kept:
-        book.kept[key] = render_to_string(template, {"cert": cert, "checked": checked})
-    return book.kept[key]
+    return book.keep(key, lambda: render_to_string(template, {"cert": cert, "checked": checked}))
 
 
 def region_options(book: RuleBook, region: str | None) -> str:
     """The region picker's options, `region` selected: once per book and region (the book's own codes only)."""
-    key = ("region-options", region)
-    if key not in book.kept:
-        provinces = book.provinces.values()
-        book.kept[key] = render_to_string("_region_options.html", {"provinces": provinces, "region": region})
-    return book.kept[key]
+    context = {"provinces": book.provinces.values(), "region": region}
+    return book.keep(("region-options", region), lambda: render_to_string("_region_options.html", context))

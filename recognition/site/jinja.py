@@ -8,9 +8,11 @@ object and compose no words: the sentences come from the presenters, as on every
 
 from functools import lru_cache
 
+from django.template.defaultfilters import date
 from django.urls import get_script_prefix, reverse
-from django.utils import dateformat
 from jinja2 import Environment, StrictUndefined
+
+from recognition.site import fragments
 
 
 def url(name: str, *args) -> str:
@@ -23,14 +25,8 @@ def reversed_url(_prefix: str, name: str, args: tuple) -> str:
     return reverse(name, args=args)
 
 
-def date(value, format: str) -> str:
-    return dateformat.format(value, format) if value else ""
-
-
 def kept(template: str, **shown) -> str:
     """`template` rendered with one object, once per distinct object: for the parts many cards share."""
-    from recognition.site import fragments
-
     ((name, value),) = shown.items()
     return fragments.fragment(template, name, value)
 
@@ -39,5 +35,5 @@ def environment(**options) -> Environment:
     # A name the object lacks is an error, not an empty string: the words tests would not see a blank.
     env = Environment(**{**options, "undefined": StrictUndefined})
     env.globals.update(url=url, kept=kept)
-    env.filters["date"] = date
+    env.filters["date"] = date  # Django's own: the same formats as every other page
     return env

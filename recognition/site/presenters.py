@@ -353,9 +353,7 @@ def notices_in_force(book: RuleBook, on: date) -> list[NoticeInfo]:
 def region_hint(book: RuleBook) -> str:
     """Why one might choose a region, promising only the checks the data can make. Once per book: it reads
     every rule."""
-    if "region-hint" not in book.kept:
-        book.kept["region-hint"] = compose_region_hint(book)
-    return book.kept["region-hint"]
+    return book.keep("region-hint", lambda: compose_region_hint(book))
 
 
 def compose_region_hint(book: RuleBook) -> str:

@@ -1,7 +1,6 @@
 """Sentences a page needs before any answer: composed in recognition.site.presenters, from the rule book."""
 
 from django import template
-from django.utils.safestring import mark_safe
 
 from recognition.rules.book import RuleBook
 from recognition.site import fragments, guide, presenters
@@ -36,4 +35,4 @@ def rule(view) -> str:
 @register.simple_tag
 def region_options(book: RuleBook, region: str | None) -> str:
     """The region picker's options, the one asked about selected (recognition.site.fragments)."""
-    return mark_safe(fragments.region_options(book, region))
+    return fragments.region_options(book, region)
