@@ -186,14 +186,20 @@ def channels(book: RuleBook) -> tuple[Channel, ...]:
 
 
 def department_steps(book: RuleBook, department: str, region: str | None, apply_to: str = "") -> DepartmentSteps:
-    rows = [c for c in channels(book) if c.department == department]
-    return DepartmentSteps(
-        department=department,
-        region=book.provinces.get(region) if region else None,
-        local=tuple(c for c in rows if region and c.region == region),
-        national=tuple(c for c in rows if c.region is None),
-        apply_to=apply_to if apply_to != department else "",
-    )
+    """Where to go next for `department`'s certificates in `region`: once per book (its departments, regions
+    and offices), not once per card."""
+
+    def compose() -> DepartmentSteps:
+        rows = [c for c in channels(book) if c.department == department]
+        return DepartmentSteps(
+            department=department,
+            region=book.provinces.get(region) if region else None,
+            local=tuple(c for c in rows if region and c.region == region),
+            national=tuple(c for c in rows if c.region is None),
+            apply_to=apply_to if apply_to != department else "",
+        )
+
+    return book.keep(("department-steps", department, region, apply_to), compose)
 
 
 def has_local_offices(book: RuleBook, departments: set[str]) -> bool:

@@ -269,6 +269,12 @@ def notice_path(slug: str) -> str:
 
 
 def cite(book: RuleBook, notice_number: str, anchor: str, quote: str, serial: int | None = None) -> Citation:
+    """A clause cited by a rule or level: once per book and address prefix (its link carries the prefix)."""
+    key = ("citation", get_script_prefix(), notice_number, anchor, quote, serial)
+    return book.keep(key, lambda: citation(book, notice_number, anchor, quote, serial))
+
+
+def citation(book: RuleBook, notice_number: str, anchor: str, quote: str, serial: int | None) -> Citation:
     clause = book.clauses.get((notice_number, anchor))
     return Citation(
         notice_number=notice_number,
