@@ -175,7 +175,7 @@ def fresh_world(measured: dict) -> tuple[list[str], dict]:
 def pages(measured: dict) -> tuple[list[str], dict]:
     routes = fresh.summary(measured["routes"])
     lines = [
-        "routes page (/routes/?target=…), each target once, asked after the mix (it may outlast a worker's timeout):",
+        "routes page (/routes/?target=…), each address once, asked after the mix (it may outlast a worker's timeout):",
         fresh.line("routes page", routes),
         "  "
         + "; ".join(
