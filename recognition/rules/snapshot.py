@@ -181,7 +181,7 @@ class Tables:
     notice_by_pk: dict[int, models.Notice] = field(default_factory=dict)
     scope_by_number: dict[str, tuple[str, ...]] = field(default_factory=dict)
     slugs: dict[int, str] = field(default_factory=dict)
-    step_names: dict[int, tuple[tuple[int, int], str]] = field(default_factory=dict)  # pk: ((order, pk), name)
+    step_by_pk: dict[int, tuple[tuple[int, int], str]] = field(default_factory=dict)  # ((order, pk), name)
 
     def public(self, queryset, prefix: str = ""):
         """Published rows only, unless the staff preview asks for drafts too."""
@@ -254,7 +254,7 @@ def read_certificates(tables: Tables) -> dict[str, CertificateInfo]:
     for pk, certificate_id, order, name, kind, part_of in models.Step.objects.order_by(
         "certificate_id", "order", "pk"
     ).values_list(*columns):
-        tables.step_names[pk] = ((order, pk), name)
+        tables.step_by_pk[pk] = ((order, pk), name)
         steps_by_certificate.setdefault(certificate_id, []).append(StepInfo(name, kind, part_of))
     certificates = {}
     for cert in models.Certificate.objects.select_related("department", "occupation").order_by("order", "slug"):
@@ -281,7 +281,7 @@ def step_names(tables: Tables, through, rules: dict[int, dict]) -> dict[int, tup
     steps: dict[int, list] = {}
     for rule, step in through.objects.values_list("recognitionrule_id", "step_id"):
         if rule in rules:
-            steps.setdefault(rule, []).append(tables.step_names[step])
+            steps.setdefault(rule, []).append(tables.step_by_pk[step])
     return {rule: tuple(name for _, name in sorted(named)) for rule, named in steps.items()}
 
 
