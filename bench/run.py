@@ -261,7 +261,7 @@ def prepare(args: argparse.Namespace, env: dict[str, str], tmp: Path) -> dict:
         order, regions = world["picker_order"], world["manifest"]["mix_regions"]
         mix = worlds.world_mix(order, regions, args.seed, args.mix_size)
         asked_fresh = worlds.fresh_sample(mix, args.fresh_per_group, args.seed)
-        targets = worlds.targets_sample(order, args.routes_sample, args.seed)
+        routes = [f"/routes/?target={slug}" for slug in worlds.targets_sample(order, args.routes_sample, args.seed)]
         repeated = next(path for kind, path in mix if kind == "page" and path.count("held=") == 3)
     else:
         print("Preparing the database (migrate, load_notice)...", flush=True)
@@ -270,13 +270,14 @@ def prepare(args: argparse.Namespace, env: dict[str, str], tmp: Path) -> dict:
         world, order, regions, mix, repeated = None, SLUGS, REGIONS, mix_addresses(), REPEATED
         # Six targets asked once each gave a median of six requests, two of them a worker's first: each target in
         # each of the mix's regions instead, 36 questions no request had asked.
-        targets = [f"{slug}&region={region}" if region else slug for region in REGIONS for slug in SLUGS]
+        routes = [f"/routes/?target={slug}" + (f"&region={region}" if region else "") for region in REGIONS
+                  for slug in SLUGS]  # fmt: skip
         asked_fresh = mix[:]
         random.Random(11).shuffle(asked_fresh)
     print("Collecting static files...", flush=True)
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     return {"world": world, "order": list(order), "regions": regions, "mix": mix, "asked_fresh": asked_fresh,
-            "targets": targets, "repeated": repeated}  # fmt: skip
+            "routes": routes, "repeated": repeated}  # fmt: skip
 
 
 def measure_answers(args, env: dict[str, str], plan: dict, port: int, bare_port: int, log: Path,
@@ -384,9 +385,9 @@ def main() -> int:
             memory["site"] = [memory_mb(pid) for pid in workers_of(site)]
             memory["bare"] = [memory_mb(pid) for pid in workers_of(bare)]
             # Last: in a large world a routes page may take longer than gunicorn's timeout, which restarts a worker.
-            print(f"  the routes page, afresh, for {len(plan['targets'])} targets...", flush=True)
-            targets = [("routes", f"/routes/?target={slug}") for slug in plan["targets"]]
-            measured["routes"] = fresh.ask_each(ports["site"], targets, None, timeout=120)
+            print(f"  the routes page, afresh, at {len(plan['routes'])} addresses...", flush=True)
+            routes = [("routes", path) for path in plan["routes"]]
+            measured["routes"] = fresh.ask_each(ports["site"], routes, None, timeout=120)
     load_after = os.getloadavg()
 
     report = format_report(
