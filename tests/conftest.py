@@ -3,10 +3,30 @@ import os
 import pytest
 from django.core.cache import caches
 from django.core.management import call_command
+from django.template import engines
+from django.test.signals import template_rendered
 
 from recognition.http import answer_store
 from recognition.rules import snapshot
 from recognition.site import fragments, views
+
+
+@pytest.fixture(autouse=True, scope="session")
+def public_pages_recorded():
+    """The test client lists the templates a response rendered (`response.templates`: rendered, not served from
+    the answer store), as Django's test setup does for its own engine. Public pages are Jinja2 templates,
+    rendered through views.render_page."""
+    render_page = views.render_page
+
+    def recorded(request, template, context, block=None):
+        html = render_page(request, template, context, block)
+        page = engines["jinja2"].get_template(template)
+        template_rendered.send(sender=page, template=page, context=context)
+        return html
+
+    views.render_page = recorded
+    yield
+    views.render_page = render_page
 
 
 @pytest.fixture(scope="session")

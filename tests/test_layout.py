@@ -23,7 +23,6 @@ LAYERS = {
     "staff": {"staff", "rules", "models", "history", "spreadsheets"},
     "notice_files": {"notice_files", "rules", "models", "history"},
     "admin": {"admin", "staff", "notice_files", "rules", "models", "history"},
-    "templatetags": {"templatetags", "site", "rules"},
     "management": {"management", "notice_files", "staff", "models", "rules"},
 }
 # The book types and the engine are plain data and plain functions: no database, no models.

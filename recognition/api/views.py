@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import date
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from recognition.http.conditional import public_cache
@@ -15,6 +14,7 @@ from recognition.rules.book import NOTICE_STATUS_NAMES, LevelInfo, NoticeInfo, R
 from recognition.rules.engine import LookupResult
 from recognition.site import answers, presenters
 from recognition.site.query import DAY_OR_ALL, OPTIONAL, REQUIRED, QueryError, Question, asks, today
+from recognition.site.views import page
 
 
 def notice_json(book: RuleBook, notice: NoticeInfo | None, on: date | None = None) -> dict | None:
@@ -281,4 +281,4 @@ def docs(request: HttpRequest, book: RuleBook) -> HttpResponse:
         "slugs": list(book.certificates.items()),
         "notice": book.notice,
     }
-    return render(request, "api.html", {"book": book, "basis": [], **examples})
+    return page(request, "api.html", {"book": book, "basis": [], **examples})

@@ -18,7 +18,6 @@ import sys
 
 from django.conf import settings
 from django.template import engines
-from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
 
@@ -41,7 +40,11 @@ def kept_bytes(key: tuple[str, str, str, object], html: str) -> int:
 @bounded_by_bytes(lambda: int(settings.FRAGMENT_CACHE_MB * 1024 * 1024), size=kept_bytes)
 def kept_fragments(key: tuple[str, str, str, object]) -> SafeString:
     _prefix, template, name, shown = key
-    return mark_safe(engines["jinja2"].env.get_template(template).render({name: shown}))
+    return render_part(template, {name: shown})
+
+
+def render_part(template: str, context: dict) -> SafeString:
+    return mark_safe(engines["jinja2"].env.get_template(template).render(context))
 
 
 def fragment(template: str, name: str, shown: object) -> SafeString:
@@ -68,10 +71,10 @@ def choices(template: str, book: RuleBook, certificates, chosen: str | tuple[str
 
 def choice(template: str, book: RuleBook, cert: CertificateInfo, checked: bool) -> str:
     key = ("choice", template, cert.slug, checked)
-    return book.keep(key, lambda: render_to_string(template, {"cert": cert, "checked": checked}))
+    return book.keep(key, lambda: render_part(template, {"cert": cert, "checked": checked}))
 
 
 def region_options(book: RuleBook, region: str | None) -> str:
     """The region picker's options, `region` selected: once per book and region (the book's own codes only)."""
     context = {"provinces": book.provinces.values(), "region": region}
-    return book.keep(("region-options", region), lambda: render_to_string("_region_options.html", context))
+    return book.keep(("region-options", region), lambda: render_part("_region_options.html", context))

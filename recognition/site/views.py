@@ -22,8 +22,7 @@ from django.http import (
     HttpResponseBadRequest,
     HttpResponsePermanentRedirect,
 )
-from django.shortcuts import render
-from django.template import loader
+from django.template import engines, loader
 from django.urls import Resolver404, get_script_prefix, resolve, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -88,9 +87,24 @@ def qr_refused(request: HttpRequest, why: str) -> HttpResponse:
     return bad_request(request, QueryError(f"二维码只为本站的页面生成:{why}。", param="u"))
 
 
-def page_or_partial(request: HttpRequest, template: str, partial: str, context: dict) -> HttpResponse:
-    name = f"{template}#{partial}" if request.htmx and not request.htmx.history_restore_request else template
-    return render(request, name, context)
+def page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    return HttpResponse(render_page(request, template, context))
+
+
+def page_or_partial(request: HttpRequest, template: str, block: str, context: dict) -> HttpResponse:
+    """The page, or for HTMX only its `block`: the part the picker replaces."""
+    partial = request.htmx and not request.htmx.history_restore_request
+    return HttpResponse(render_page(request, template, context, block if partial else None))
+
+
+def render_page(request: HttpRequest, template: str, context: dict, block: str | None = None) -> str:
+    """A public page (templates/jinja2/), or one of its blocks, rendered as Django's Jinja2 backend would."""
+    page = engines["jinja2"].get_template(template)
+    if block is None:
+        return page.render(context, request)
+    jinja = page.template
+    parts = jinja.blocks[block](jinja.new_context({**context, "request": request}))
+    return "".join(parts)
 
 
 def print_context(request: HttpRequest) -> dict:
@@ -179,7 +193,7 @@ def matrix(request: HttpRequest, book: RuleBook, question: Question) -> HttpResp
     rows = listings.matrix_rows(book, question.on)
     notices = {row["rule"].rule.notice_number for row in rows} or None
     context = {"book": book, "rows": rows, "basis": answers.basis(book, notices, question.on)}
-    return render(request, "matrix.html", {**context, **day_context(request, question.on)})
+    return page(request, "matrix.html", {**context, **day_context(request, question.on)})
 
 
 @require_safe
@@ -204,7 +218,7 @@ def matrix_csv(request: HttpRequest, book: RuleBook, question: Question) -> Http
 def notices(request: HttpRequest, book: RuleBook, question: Question) -> HttpResponse:
     groups = listings.notice_groups(book, question.on)
     context = {"book": book, "groups": groups, "basis": [], **day_context(request, question.on)}
-    return render(request, "notices.html", context)
+    return page(request, "notices.html", context)
 
 
 @require_safe
@@ -216,7 +230,7 @@ def notice_detail(request: HttpRequest, book: RuleBook, question: Question, slug
         raise Http404("没有这份通知")
     described = listings.describe_notice(book, notice, question.on)
     context = {"book": book, "notice": notice, "basis": [notice], **described, **day_context(request, question.on)}
-    return render(request, "notice.html", context)
+    return page(request, "notice.html", context)
 
 
 @require_safe
@@ -238,7 +252,7 @@ def certificates(request: HttpRequest, book: RuleBook, question: Question) -> Ht
     found = [book.certificates[slug] for slug in engine.search_certificates(book, question.words)]
     basis = answers.basis(book, None, question.on)
     context = {"book": book, "q": question.words, "found": found, "total": len(book.certificates), "basis": basis}
-    return render(request, "certificates.html", {**context, **day_context(request, question.on)})
+    return page(request, "certificates.html", {**context, **day_context(request, question.on)})
 
 
 @require_safe
@@ -249,7 +263,7 @@ def certificate(request: HttpRequest, book: RuleBook, question: Question, slug: 
         raise Http404("没有这种证书")
     described = listings.describe_certificate(book, slug, question.on)
     context = {"book": book, **described, **day_context(request, question.on), **print_context(request)}
-    return render(request, "certificate.html", context)
+    return page(request, "certificate.html", context)
 
 
 @require_safe
@@ -286,12 +300,12 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
         "field": error.param if error else "",
         "certificate_choices": error is not None and error.param in {"held", "target"},
     }
-    body = loader.render_to_string("400.html", context, request)
+    body = render_page(request, "400.html", context)
     return HttpResponseBadRequest(body)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    body = loader.render_to_string("404.html", {"path": request.path}, request)
+    body = render_page(request, "404.html", {"path": request.path})
     return HttpResponse(body, status=404)
 
 
