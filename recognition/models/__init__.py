@@ -13,12 +13,14 @@ from recognition.models.certificates import (
     Occupation,
     SkillLevel,
     Step,
+    everyday_name_list,
 )
 from recognition.models.notices import (
     Clause,
     Notice,
     NoticeQuerySet,
     Publication,
+    issuer_list,
     suggest_clause_label,
     suggest_notice_slug,
 )
@@ -63,6 +65,7 @@ __all__ = [
     "Publication",
     "NoticeQuerySet",
     "suggest_notice_slug",
+    "issuer_list",
     "Notice",
     "Clause",
     "suggest_clause_label",
@@ -72,6 +75,7 @@ __all__ = [
     "CertificateManager",
     "Certificate",
     "Step",
+    "everyday_name_list",
     "Period",
     "RecognitionRuleQuerySet",
     "RecognitionRule",

@@ -53,6 +53,12 @@ class CertificateManager(models.Manager):
         return self.get(slug=slug)
 
 
+def everyday_name_list(text: str) -> list[str]:
+    """俗称 as entered (separated by 、 or a comma) as a list."""
+    text = text.replace(",", "、").replace(",", "、")
+    return [part.strip() for part in text.split("、") if part.strip()]
+
+
 class Certificate(models.Model):
     slug = models.SlugField(_("标识"), max_length=60, unique=True, help_text=_("网址和接口使用,发布后不要修改"))
     name = models.CharField(_("证书名称"), max_length=100)
@@ -85,8 +91,7 @@ class Certificate(models.Model):
 
     @property
     def everyday_name_list(self) -> list[str]:
-        text = self.everyday_names.replace(",", "、").replace(",", "、")
-        return [part.strip() for part in text.split("、") if part.strip()]
+        return everyday_name_list(self.everyday_names)
 
 
 class Step(models.Model):

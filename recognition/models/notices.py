@@ -38,6 +38,11 @@ def suggest_notice_slug(number: str) -> str:
     return "-".join(part for part in parts if part)[:60] or "notice"
 
 
+def issuer_list(text: str) -> list[str]:
+    """发文机关 as entered, one per line, as a list."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 class Notice(models.Model):
     number = models.CharField(_("文号"), max_length=64, unique=True)
     slug = models.SlugField(
@@ -115,7 +120,7 @@ class Notice(models.Model):
 
     @property
     def issuer_list(self) -> list[str]:
-        return [line.strip() for line in self.issuers.splitlines() if line.strip()]
+        return issuer_list(self.issuers)
 
 
 class Clause(models.Model):

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from recognition import models
+from recognition.rules import queries
 from recognition.rules.book import (
     CertificateInfo,
     Channel,
@@ -178,7 +178,7 @@ class Tables:
     """What the readers of each table share: the notices read, their regions, and the certificates' slugs."""
 
     include_drafts: bool
-    notice_by_pk: dict[int, models.Notice] = field(default_factory=dict)
+    notice_by_pk: dict[int, NoticeInfo] = field(default_factory=dict)
     scope_by_number: dict[str, tuple[str, ...]] = field(default_factory=dict)
     slugs: dict[int, str] = field(default_factory=dict)
     step_by_pk: dict[int, tuple[tuple[int, int], str]] = field(default_factory=dict)  # ((order, pk), name)
@@ -186,6 +186,10 @@ class Tables:
     def public(self, queryset, prefix: str = ""):
         """Published rows only, unless the staff preview asks for drafts too."""
         return queryset if self.include_drafts else queryset.filter(**{f"{prefix}publication": PUBLISHED})
+
+    def of_notices(self, name: str) -> tuple:
+        """The key of a query over the notices read (queries.rows): its SQL names them."""
+        return (name, self.include_drafts, tuple(self.notice_by_pk))
 
     def number(self, row) -> str:
         return self.notice_by_pk[row.notice_id].number
@@ -198,43 +202,56 @@ class Tables:
 
 
 def read_notices(tables: Tables) -> dict[str, NoticeInfo]:
-    notices = list(
-        tables.public(models.Notice.objects.all())
-        .select_related("replaces")
-        .prefetch_related(Prefetch("scope", queryset=models.Province.objects.order_by("order", "code")))
-        .order_by("issued_on", "pk")
-    )
-    tables.notice_by_pk = {notice.pk: notice for notice in notices}
-    tables.scope_by_number = {notice.number: tuple(p.code for p in notice.scope.all()) for notice in notices}
-    return {
-        notice.number: NoticeInfo(
-            number=notice.number,
-            slug=notice.slug,
-            title=notice.title,
-            short_title=notice.short_title,
-            issuers=tuple(notice.issuer_list),
-            issued_on=notice.issued_on,
-            in_force_from=notice.in_force_from,
-            ends_on=notice.ends_on,
-            replaces=notice.replaces.number if notice.replaces_id in tables.notice_by_pk else None,
-            scope=tables.scope_by_number[notice.number],
-            status_note=notice.status_note,
-            addressees=notice.addressees,
-            source_name=notice.source_name,
-            source_url=notice.source_url,
-            attachment_title=notice.attachment_title,
+    columns = ["pk", "number", "slug", "title", "short_title", "issuers", "issued_on", "in_force_from", "ends_on"]
+    columns += ["replaces_id", "replaces__number", "status_note", "addressees", "source_name", "source_url"]
+    columns += ["attachment_title"]
+    notices = [
+        dict(zip(columns, values, strict=True))
+        for values in queries.rows(
+            ("notices", tables.include_drafts),
+            lambda: tables.public(models.Notice.objects.order_by("issued_on", "pk")).values_list(*columns),
+        )
+    ]
+
+    def scope():
+        ordered = models.Notice.scope.through.objects.order_by("notice_id", "province__order", "province__code")
+        return ordered.values_list("notice_id", "province__code")
+
+    regions = grouped(queries.rows(("notice-scope",), scope))
+    read = {notice["pk"] for notice in notices}
+    tables.scope_by_number = {notice["number"]: regions.get(notice["pk"], ()) for notice in notices}
+    tables.notice_by_pk = {
+        notice["pk"]: NoticeInfo(
+            number=notice["number"],
+            slug=notice["slug"],
+            title=notice["title"],
+            short_title=notice["short_title"],
+            issuers=tuple(models.issuer_list(notice["issuers"])),
+            issued_on=notice["issued_on"],
+            in_force_from=notice["in_force_from"],
+            ends_on=notice["ends_on"],
+            replaces=notice["replaces__number"] if notice["replaces_id"] in read else None,
+            scope=tables.scope_by_number[notice["number"]],
+            status_note=notice["status_note"],
+            addressees=notice["addressees"],
+            source_name=notice["source_name"],
+            source_url=notice["source_url"],
+            attachment_title=notice["attachment_title"],
         )
         for notice in notices
     }
+    return {notice.number: notice for notice in tables.notice_by_pk.values()}
 
 
 def read_clauses(tables: Tables) -> dict[tuple[str, str], ClauseInfo]:
     columns = ["notice_id", "anchor", "label", "numbering", "heading", "text", "level"]
-    clauses = models.Clause.objects.filter(notice__in=list(tables.notice_by_pk)).values_list(*columns)
+
+    def query():
+        clauses = models.Clause.objects.filter(notice__in=list(tables.notice_by_pk))
+        return clauses.order_by("notice__issued_on", "notice_id", "order").values_list(*columns)
+
     by_key = {}
-    for notice_id, anchor, label, numbering, heading, text, level in clauses.order_by(
-        "notice__issued_on", "notice_id", "order"
-    ):
+    for notice_id, anchor, label, numbering, heading, text, level in queries.rows(tables.of_notices("clauses"), query):
         number = tables.notice_by_pk[notice_id].number
         by_key[(number, anchor)] = ClauseInfo(
             anchor=anchor,
@@ -251,24 +268,29 @@ def read_clauses(tables: Tables) -> dict[tuple[str, str], ClauseInfo]:
 def read_certificates(tables: Tables) -> dict[str, CertificateInfo]:
     steps_by_certificate: dict[int, list[StepInfo]] = {}
     columns = ["pk", "certificate_id", "order", "name", "kind", "part_of"]
-    for pk, certificate_id, order, name, kind, part_of in models.Step.objects.order_by(
-        "certificate_id", "order", "pk"
-    ).values_list(*columns):
+    steps = queries.rows(
+        ("steps",), lambda: models.Step.objects.order_by("certificate_id", "order", "pk").values_list(*columns)
+    )
+    for pk, certificate_id, order, name, kind, part_of in steps:
         tables.step_by_pk[pk] = ((order, pk), name)
         steps_by_certificate.setdefault(certificate_id, []).append(StepInfo(name, kind, part_of))
+    columns = ["pk", "slug", "name", "short_name", "department__name", "family", "occupation__name"]
+    columns += ["everyday_names", "issuance_note"]
     certificates = {}
-    for cert in models.Certificate.objects.select_related("department", "occupation").order_by("order", "slug"):
-        tables.slugs[cert.pk] = cert.slug
-        certificates[cert.slug] = CertificateInfo(
-            slug=cert.slug,
-            name=cert.name,
-            short_name=cert.short_name,
-            department=cert.department.name,
-            family=cert.family,
-            occupation=cert.occupation.name,
-            steps=tuple(steps_by_certificate.get(cert.pk, ())),
-            everyday_names=tuple(cert.everyday_name_list),
-            issuance_note=cert.issuance_note,
+    for pk, slug, name, short_name, department, family, occupation, everyday_names, issuance_note in queries.rows(
+        ("certificates",), lambda: models.Certificate.objects.order_by("order", "slug").values_list(*columns)
+    ):
+        tables.slugs[pk] = slug
+        certificates[slug] = CertificateInfo(
+            slug=slug,
+            name=name,
+            short_name=short_name,
+            department=department,
+            family=family,
+            occupation=occupation,
+            steps=tuple(steps_by_certificate.get(pk, ())),
+            everyday_names=tuple(models.everyday_name_list(everyday_names)),
+            issuance_note=issuance_note,
         )
     return certificates
 
@@ -279,7 +301,10 @@ def step_names(tables: Tables, through, rules: dict[int, dict]) -> dict[int, tup
     The whole table, without joins, kept for the rules read: joined to filter and order it, SQLite took
     longer than reading the rows it drops (world L: 12 ms a table, now 7)."""
     steps: dict[int, list] = {}
-    for rule, step in through.objects.values_list("recognitionrule_id", "step_id"):
+    pairs = queries.rows(
+        ("steps-of", through._meta.db_table), lambda: through.objects.values_list("recognitionrule_id", "step_id")
+    )
+    for rule, step in pairs:
         if rule in rules:
             steps.setdefault(rule, []).append(tables.step_by_pk[step])
     return {rule: tuple(name for _, name in sorted(named)) for rule, named in steps.items()}
@@ -290,11 +315,14 @@ def read_rules(tables: Tables) -> tuple[RuleInfo, ...]:
     book_fields = [f.attr for f in BOOK_RULE_FIELDS]
     columns = ["pk", "notice_id", "held_id", "target_id", "replaces_id", "replaces__notice_id", "valid_from"]
     columns += ["replaces__serial", "apply_to__name", "clause__anchor", *book_fields]
+
+    def query():
+        read = tables.public(models.RecognitionRule.objects.filter(notice__in=list(tables.notice_by_pk)))
+        return read.order_by("notice__issued_on", "notice_id", "serial").values_list(*columns)
+
     rows = {
         values[0]: dict(zip(columns, values, strict=True))
-        for values in tables.public(models.RecognitionRule.objects.filter(notice__in=list(tables.notice_by_pk)))
-        .order_by("notice__issued_on", "notice_id", "serial")
-        .values_list(*columns)
+        for values in queries.rows(tables.of_notices("rules"), query)
         if values[4] is None or values[5] in tables.notice_by_pk
     }
     key = {pk: (tables.notice_by_pk[row["notice_id"]].number, row["serial"]) for pk, row in rows.items()}
@@ -308,8 +336,9 @@ def read_rules(tables: Tables) -> tuple[RuleInfo, ...]:
     remaining = step_names(tables, rule.remaining.through, rows)
     conditions = grouped(
         (rule_id, ConditionInfo(text, kind))
-        for rule_id, text, kind in models.Condition.objects.order_by("rule_id", "order", "pk").values_list(
-            "rule_id", "text", "kind"
+        for rule_id, text, kind in queries.rows(
+            ("conditions",),
+            lambda: models.Condition.objects.order_by("rule_id", "order", "pk").values_list("rule_id", "text", "kind"),
         )
         if rule_id in rows
     )
@@ -337,11 +366,14 @@ def read_levels(tables: Tables) -> tuple[LevelInfo, ...]:
     columns = ["pk", "notice_id", "certificate_id", "replaces_id", "replaces__notice_id", "valid_from"]
     columns += ["valid_until", "occupation__name", "deemed_level__number", "eligible_level__number"]
     columns += ["clause__anchor", "quote", "replaces__certificate_id"]
+
+    def query():
+        read = tables.public(models.LevelEquivalence.objects.filter(notice__in=list(tables.notice_by_pk)))
+        return read.order_by("notice__issued_on", "notice_id", "certificate__order", "pk").values_list(*columns)
+
     rows = {
         values[0]: dict(zip(columns, values, strict=True))
-        for values in tables.public(models.LevelEquivalence.objects.filter(notice__in=list(tables.notice_by_pk)))
-        .order_by("notice__issued_on", "notice_id", "certificate__order", "pk")
-        .values_list(*columns)
+        for values in queries.rows(tables.of_notices("levels"), query)
         if values[3] is None or values[4] in tables.notice_by_pk
     }
     key = {
@@ -376,33 +408,24 @@ def read_levels(tables: Tables) -> tuple[LevelInfo, ...]:
 def read_facts(tables: Tables) -> dict[str, tuple[FactInfo, ...]]:
     """Reference facts of public confidence only (high, medium), by certificate."""
     facts: dict[str, list[FactInfo]] = {}
-    public_confidence = models.ReferenceFact.PUBLIC_CONFIDENCE
-    rows = models.ReferenceFact.objects.filter(confidence__in=public_confidence)
-    for fact in rows.order_by("certificate_id", "order", "pk"):
-        facts.setdefault(tables.slugs[fact.certificate_id], []).append(
-            FactInfo(fact.topic, fact.text, fact.source, fact.url, fact.confidence)
-        )
+    columns = ["certificate_id", "topic", "text", "source", "url", "confidence"]
+
+    def query():
+        public = models.ReferenceFact.objects.filter(confidence__in=models.ReferenceFact.PUBLIC_CONFIDENCE)
+        return public.order_by("certificate_id", "order", "pk").values_list(*columns)
+
+    for certificate_id, *fact in queries.rows(("facts",), query):
+        facts.setdefault(tables.slugs[certificate_id], []).append(FactInfo(*fact))
     return {slug: tuple(items) for slug, items in facts.items()}
 
 
 def read_next_steps() -> tuple[Channel, ...]:
-    return tuple(
-        Channel(
-            department=step.department.name,
-            region=step.province.code if step.province_id else None,
-            office_name=step.office_name,
-            address=step.address,
-            opening_hours=step.opening_hours,
-            phone=step.phone,
-            online_name=step.online_name,
-            online_url=step.online_url,
-            what_to_bring=step.what_to_bring,
-            verify_text=step.verify_text,
-            verify_url=step.verify_url,
-            source=step.source,
-        )
-        for step in models.NextStep.objects.public().select_related("department", "province").order_by("order", "pk")
+    columns = ["department__name", "province__code", "office_name", "address", "opening_hours", "phone"]
+    columns += ["online_name", "online_url", "what_to_bring", "verify_text", "verify_url", "source"]
+    public = queries.rows(
+        ("next-steps",), lambda: models.NextStep.objects.public().order_by("order", "pk").values_list(*columns)
     )
+    return tuple(Channel(*values) for values in public)
 
 
 def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
@@ -414,22 +437,30 @@ def load_rules(version: str, include_drafts: bool = False) -> RuleBook:
     tables = Tables(include_drafts)
     notices = read_notices(tables)
     certificates = read_certificates(tables)  # before the rows that name certificates by slug
-    issuance = models.Issuance.objects.values_list("province__code", "certificate_id", "status")
+    issuance = queries.rows(
+        ("issuance",), lambda: models.Issuance.objects.values_list("province__code", "certificate_id", "status")
+    )
+    skill_levels = queries.rows(
+        ("skill-levels",), lambda: models.SkillLevel.objects.values_list("number", "label", "title")
+    )
+    provinces = queries.rows(
+        ("provinces",), lambda: models.Province.objects.order_by("order", "code").values_list("code", "name")
+    )
+    departments = queries.rows(
+        ("departments",), lambda: models.Department.objects.order_by("order", "name").values_list("name")
+    )
     return RuleBook(
         version=version,
         notices=notices,
         certificates=certificates,
         rules=read_rules(tables),
         levels=read_levels(tables),
-        skill_levels={
-            level.number: SkillLevelInfo(level.number, level.label, level.title)
-            for level in models.SkillLevel.objects.all()
-        },
-        provinces={p.code: ProvinceInfo(p.code, p.name) for p in models.Province.objects.order_by("order", "code")},
-        occupations=dict(models.Occupation.objects.values_list("name", "code")),
+        skill_levels={number: SkillLevelInfo(number, *level) for number, *level in skill_levels},
+        provinces={code: ProvinceInfo(code, name) for code, name in provinces},
+        occupations=dict(queries.rows(("occupations",), lambda: models.Occupation.objects.values_list("name", "code"))),
         issuance={(code, tables.slugs[cert]): ISSUANCE[status] for code, cert, status in issuance},
         clauses=read_clauses(tables),
-        departments=tuple(models.Department.objects.order_by("order", "name").values_list("name", flat=True)),
+        departments=tuple(name for (name,) in departments),
         facts=read_facts(tables),
         next_steps=read_next_steps(),
     )
