@@ -191,9 +191,6 @@ class Tables:
         """The key of a query over the notices read (queries.rows): its SQL names them."""
         return (name, self.include_drafts, tuple(self.notice_by_pk))
 
-    def number(self, row) -> str:
-        return self.notice_by_pk[row.notice_id].number
-
     def replaced_key(self, row: dict, second) -> tuple | None:
         """The key of the row a rule or level (read as values) replaces: (its notice's number, serial or slug)."""
         if row["replaces_id"] is None:
