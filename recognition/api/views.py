@@ -143,13 +143,12 @@ def level_json(book: RuleBook, level: LevelInfo, region: str | None = None, on: 
 
 
 def lookup_json(book: RuleBook, result: LookupResult) -> dict:
-    answer = answers.describe_lookup(book, result)
     region, on = (result.region.code if result.region else None), result.on
     return {
         "data_version": book.version,
         "on": iso(result.on),
         "notice": notice_json(book, book.notice, result.on),
-        "notices": notices_json(book, answer["basis"], result.on),
+        "notices": notices_json(book, answers.lookup_basis(book, result), result.on),
         "held": list(result.held),
         "region": {"code": result.region.code, "name": result.region.name} if result.region else None,
         "recognitions": [recognition_json(book, recognition, region, on) for recognition in result.recognitions],

@@ -101,13 +101,6 @@ def certificates_by_department(book: RuleBook) -> list[tuple[str, list[Certifica
 
 def describe_lookup(book: RuleBook, result: engine.LookupResult) -> dict:
     on, region = result.on, result.region
-    by_target = [
-        {
-            "target": book.certificates[target],
-            "recognitions": [rule_view(book, r.rule, r, on, region) for r in result.recognitions_for(target)],
-        }
-        for target in result.targets
-    ]
     held_set = set(result.held)
     current_pairs = {(r.rule.held, r.rule.target) for r in result.recognitions if not r.excluded}
     # An ended rule is told only for a pair that nothing replaced on the day asked about.
@@ -119,10 +112,11 @@ def describe_lookup(book: RuleBook, result: engine.LookupResult) -> dict:
     upcoming = [rule_view(book, r.rule, r, on, region) for r in result.upcoming]
     told = set(result.targets) | held_set | {view.target.slug for view in ended + upcoming}
     # A pair a rule covers on other days is not one the notices are silent on: it is told with its days.
+    held_rules = sorted(
+        (rule for slug in result.held for rule in book.rules_by_held.get(slug, ())), key=engine.rule_position(book)
+    )
     other_days = [
-        rule_view(book, rule, on=on)
-        for rule in book.rules
-        if rule.held in held_set and rule.target not in told and not rule.in_force_on(on)
+        rule_view(book, rule, on=on) for rule in held_rules if rule.target not in told and not rule.in_force_on(on)
     ]
     covered = told | {view.target.slug for view in other_days}
     best = [
@@ -135,12 +129,10 @@ def describe_lookup(book: RuleBook, result: engine.LookupResult) -> dict:
         for best in result.best_levels
     ]
     levels = [level_view(book, level, on, region) for level in result.levels]
-    numbers = {r.rule.notice_number for r in result.recognitions} | {v.level.notice_number for v in levels}
     return {
         "held": [book.certificates[slug] for slug in result.held],
         "region": result.region,
         "on": on,
-        "by_target": by_target,
         "recognition_count": sum(1 for r in result.recognitions if not r.excluded),
         "levels": levels,
         "best_levels": best,
@@ -155,8 +147,14 @@ def describe_lookup(book: RuleBook, result: engine.LookupResult) -> dict:
         "other_days": other_days,
         "not_covered": [cert for slug, cert in book.certificates.items() if slug not in covered],
         "silence": silence(book, on),
-        "basis": basis(book, numbers, on) if numbers else basis(book, None, on),
+        "basis": lookup_basis(book, result),
     }
+
+
+def lookup_basis(book: RuleBook, result: engine.LookupResult) -> list[NoticeInfo]:
+    """The notices a lookup rests on: those of its rules and levels, or every notice in force if none."""
+    numbers = {r.rule.notice_number for r in result.recognitions} | {level.notice_number for level in result.levels}
+    return basis(book, numbers, result.on) if numbers else basis(book, None, result.on)
 
 
 def unique_targets(views: list[RuleView]) -> list[RuleView]:
