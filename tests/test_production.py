@@ -10,10 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
+from wsgiref.util import setup_testing_defaults
 
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.db.models import F
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
@@ -350,6 +354,39 @@ def test_a_browser_rendering_an_answer_first_gets_it_gzipped_and_kept_so():
     again = browser.get(f"/?{THREE}", headers={**GZIP, "If-None-Match": first["ETag"]})
     assert again.status_code == 304 and again["ETag"] == first["ETag"]
     assert Client().get(f"/?{THREE}", headers={"If-None-Match": first["ETag"]}).status_code == 304  # weakly equal
+
+
+def test_a_plain_clients_answer_is_packed_and_kept_only_once_it_is_sent():
+    """A client that takes no gzip gets the page as rendered, before it is compressed: the WSGI server closes
+    the response once the body is sent, and only then is it packed and kept."""
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "QUERY_STRING": THREE, "HTTP_HOST": "testserver"}
+    setup_testing_defaults(environ)
+    started = []
+    request_finished.disconnect(close_old_connections)  # as the test client does: keep the test's transaction
+    try:
+        response = WSGIHandler()(environ, lambda status, headers: started.append((status, dict(headers))))
+        body = b"".join(response)
+        assert started[0][0] == "200 OK" and "Content-Encoding" not in started[0][1]
+        assert "熔化焊接与热切割作业" in body.decode()
+        assert answer_store.store.size == 0  # nothing compressed while the client waits
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+    assert 0 < answer_store.store.size < len(body) / 2  # kept gzipped
+    for headers in ({}, GZIP):
+        again = Client().get(f"/?{THREE}", headers=headers)
+        assert not again.templates  # served from the store
+        assert (gzip.decompress(again.content) if headers else again.content) == body
+
+
+def test_an_answer_that_cannot_be_kept_after_it_is_sent_is_logged(client, monkeypatch, caplog):
+    def refuse(*args):
+        raise RuntimeError("the store is broken")
+
+    monkeypatch.setattr(answer_store.store, "put", refuse)
+    response = client.get(f"/?{THREE}")  # the test client closes the response, as a WSGI server does
+    assert response.status_code == 200 and "熔化焊接与热切割作业" in response.content.decode()
+    assert "An answer sent could not be kept" in caplog.text and "the store is broken" in caplog.text
 
 
 @pytest.mark.parametrize("url", ["/admin/login/", "/no-such-page/", "/?held=nonsense", "/healthz"])

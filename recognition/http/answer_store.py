@@ -228,8 +228,33 @@ def cacheable(request: HttpRequest, response: HttpResponse) -> bool:
 
 def kept(response: HttpResponse) -> Entry:
     """The answer as the store keeps it, once `Vary: Accept-Encoding` is added (the body may go out gzipped)."""
-    headers = tuple((name, value) for name, value in response.items() if name.lower() != "content-length")
-    return response.status_code, headers, zlib.compress(response.content, GZIP_LEVEL, wbits=GZIP_WBITS)
+    return packed(response.status_code, kept_headers(response), response.content)
+
+
+def kept_headers(response: HttpResponse) -> tuple[tuple[str, str], ...]:
+    return tuple((name, value) for name, value in response.items() if name.lower() != "content-length")
+
+
+def packed(status: int, headers: tuple[tuple[str, str], ...], body: bytes) -> Entry:
+    return status, headers, zlib.compress(body, GZIP_LEVEL, wbits=GZIP_WBITS)
+
+
+def keep_when_sent(response: HttpResponse, keep: Callable[[Entry], None]) -> None:
+    """Pack and keep the answer once the server has sent it (WSGI servers close a response after its body):
+    a client that takes no gzip does not wait the millisecond or more a large page takes to compress.
+
+    The headers and body are taken now, as this middleware sees them; `HttpResponse.close()` runs
+    `_resource_closers` and swallows their errors, so an error is logged here.
+    """
+    status, headers, body = response.status_code, kept_headers(response), response.content
+
+    def pack_and_keep() -> None:
+        try:
+            keep(packed(status, headers, body))
+        except Exception:
+            logger.exception("An answer sent could not be kept")
+
+    response._resource_closers.append(pack_and_keep)
 
 
 def accepts_gzip(request: HttpRequest) -> bool:
@@ -308,10 +333,16 @@ class AnswerMiddleware:
         response = self.get_response(request)
         if cacheable(request, response):
             patch_vary_headers(response, ("Accept-Encoding",))
-            entry = kept(response)
-            store.put(generation, key, entry, limit)
-            if shared is not None and shared_cache() is not None:
-                shared_set(shared, shared_key(generation, key), entry)
+
+            def keep(entry: Entry) -> None:
+                store.put(generation, key, entry, limit)
+                if shared is not None and shared_cache() is not None:
+                    shared_set(shared, shared_key(generation, key), entry)
+
             if accepts_gzip(request):
+                entry = kept(response)
+                keep(entry)
                 send_gzipped(response, entry[2])
+            else:
+                keep_when_sent(response, keep)
         return response
