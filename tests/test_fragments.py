@@ -57,15 +57,18 @@ def test_a_kept_rule_is_the_rule_rendered_afresh(client):
 
 
 def test_a_card_kept_under_one_address_prefix_is_not_served_under_another():
-    card = next(every_card(current_rules()))
+    """A card's links are made under the request's address prefix, and it is kept under that prefix too."""
     try:
         set_script_prefix("/forged/")
-        forged = fragments.card_html(card)
+        forged_card = next(every_card(current_rules()))
+        forged = fragments.card_html(forged_card)
     finally:
         set_script_prefix("/")
+    card = next(every_card(current_rules()))
     plain = fragments.card_html(card)
     assert 'href="/forged/certificates/' in forged
     assert "/forged/" not in plain and 'href="/certificates/' in plain
+    assert forged_card != card  # kept apart by the card itself, as well as by the prefix in the key
 
 
 def test_the_pages_show_the_kept_cards_as_they_would_render_them(client):

@@ -13,6 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+
+from django.urls import get_script_prefix, reverse
+from markupsafe import Markup
 
 from recognition.rules import engine
 from recognition.rules.book import (
@@ -27,15 +31,12 @@ from recognition.rules.book import (
 )
 from recognition.site.presenters import (
     REBUILT_SHORT,
-    SPLIT_TOPICS,
     STATED,
     Citation,
     ConditionView,
     cite,
     condition_view,
-    group_steps,
     plain_outcome,
-    split_note,
     unmet_text,
 )
 
@@ -51,6 +52,9 @@ class DepartmentSteps:
     national: tuple[Channel, ...]
     apply_to: str = ""  # the notice's words for where to apply, where it says more than the department
 
+    # Kept once per book, department and region (department_steps), and read by every card going there: what
+    # follows is worked out once, on the object (cached_property writes its __dict__, as hashed_once does).
+
     @property
     def name(self) -> str:
         """住房城乡建设部门, or 颁发建筑焊工特种作业操作证地区的住房城乡建设主管部门 where the notice says so."""
@@ -60,29 +64,29 @@ class DepartmentSteps:
     def local_missing(self) -> bool:
         return not self.local
 
-    @property
+    @cached_property
     def channels(self) -> tuple[Channel, ...]:
         return self.local + self.national
 
-    @property
+    @cached_property
     def what_to_bring(self) -> str:
         return next((c.what_to_bring for c in self.channels if c.what_to_bring), "")
 
-    @property
+    @cached_property
     def verify(self) -> Channel | None:
         return next((c for c in self.channels if c.verify_url or c.verify_text), None)
 
-    @property
+    @cached_property
     def sources(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(c.source for c in self.channels if c.source))
 
-    @property
+    @cached_property
     def missing_line(self) -> str:
         """江苏省的住房城乡建设部门的办理地点…: the notice names no place, nor does the site invent one."""
         where = f"{self.region.name}{self.department}" if self.region else self.name
         return f"{where}的办理地点、时间和电话本站尚未录入。请拨打 12345 政务服务便民热线询问在哪里办理。"
 
-    @property
+    @cached_property
     def first_line(self) -> str:
         office = next((c for c in self.local if c.is_office), None)
         if office:
@@ -91,6 +95,7 @@ class DepartmentSteps:
         return f"向{self.name}申请;{where}办理地点本站尚未录入,可拨打 12345 咨询"
 
 
+@lru_cache(maxsize=1024)  # the sources of the book's own next steps, never what a request sends
 def source_parts(*sources: str) -> tuple[str, ...]:
     """The parts of NextStep sources (each lists its facts' sources, split by ;), each once."""
     parts = (part.strip() for source in sources for part in source.replace(";", ";").split(";"))
@@ -117,6 +122,7 @@ class Outcome:
     """One distinct outcome for a target: identical rules from several held certificates are one outcome."""
 
     held: tuple[CertificateInfo, ...]
+    held_links: Markup  # the certificates held, each a link to its page, separated by 、
     rule: RuleInfo
     plain: str  # 可以不参加…,直接参加…
     conditions: tuple[ConditionView, ...]
@@ -124,6 +130,10 @@ class Outcome:
     apply_to: str
     excluded: bool
     unmet: str = ""  # 不满足“…”。, for an outcome a decided condition excludes
+
+    @property
+    def held_names(self) -> str:
+        return "、".join(cert.short_name for cert in self.held)
 
     @property
     def cited(self) -> str:
@@ -147,6 +157,7 @@ class Outcome:
 @dataclass(frozen=True)
 class Card:
     target: CertificateInfo
+    target_url: str  # its page
     headline: str  # true of the best outcome, whose certificates alone are named with it
     outcomes: tuple[Outcome, ...]  # the best first; each names its own certificates, waiver and conditions
     excluded: bool
@@ -221,9 +232,24 @@ def verifications(book: RuleBook, held: Iterable[CertificateInfo], region: str |
 # --- cards ----------------------------------------------------------------------------------------
 
 
+def certificate_links(book: RuleBook) -> dict[str, tuple[str, Markup]]:
+    """Each certificate's page address and a link to it, under this request's address prefix: once per book."""
+    prefix = get_script_prefix()
+
+    def links() -> dict[str, tuple[str, Markup]]:
+        made = {}
+        for slug, cert in book.certificates.items():
+            url = reverse("certificate", args=[slug])
+            made[slug] = (url, Markup('<a href="{}">{}</a>').format(url, cert.short_name))
+        return made
+
+    return book.keep(("certificate-links", prefix), links)
+
+
 def build_cards(book: RuleBook, result: engine.LookupResult) -> list[Card]:
     region = result.region
     code = region.code if region else None
+    links = certificate_links(book)
     cards = []
     for target_slug in result.targets:
         target = book.certificates[target_slug]
@@ -248,6 +274,7 @@ def build_cards(book: RuleBook, result: engine.LookupResult) -> list[Card]:
             outcomes.append(
                 Outcome(
                     held=tuple(book.certificates[r.rule.held] for r in group),
+                    held_links=Markup("、".join(links[r.rule.held][1] for r in group)),  # links already escaped
                     rule=first.rule,
                     plain=plain_outcome(book, first.rule),
                     conditions=tuple(conditions.values()),
@@ -278,6 +305,7 @@ def build_cards(book: RuleBook, result: engine.LookupResult) -> list[Card]:
         cards.append(
             Card(
                 target=target,
+                target_url=links[target_slug][0],
                 headline=headline,
                 outcomes=tuple(outcomes),
                 excluded=excluded,
@@ -409,65 +437,3 @@ def describe(book: RuleBook, result: engine.LookupResult) -> Guide:
         region_reasons=reasons,
         departments=departments,
     )
-
-
-# --- routes compared with applying directly -------------------------------------------------------
-
-REFERENCE_STEPS = "本站整理的通常环节,参考,以发证部门的规定为准"
-
-
-def count_steps(book: RuleBook, slug: str, names: tuple[str, ...] | None = None) -> dict:
-    cert = book.certificates[slug]
-    chosen = [step for step in cert.steps if names is None or step.name in names]
-    trainings = sum(1 for step in chosen if step.kind == "training")
-    return {"total": len(chosen), "trainings": trainings, "exams": len(chosen) - trainings}
-
-
-def steps_words(book: RuleBook, slug: str, names: tuple[str, ...] | None = None) -> str:
-    """安全作业培训、考核(通常分为…;参考,来源:…): steps in the notice's words, the split labelled."""
-    cert = book.certificates[slug]
-    text, whole = group_steps(cert, names if names is not None else cert.step_names)
-    return f"{text}{split_note(book, cert, whole)}"
-
-
-def compare_routes(book: RuleBook, result: engine.RoutesResult, answer: dict) -> dict:
-    """Each route against applying directly.
-
-    What a direct route spares is what its rule waives: the notice says so. The totals of a route that
-    goes through another certificate are the site's own count of the usual steps, and say so; no page
-    states how many exams remain, since the notice leaves some open (其他相关内容要求的考试).
-    Adds "cost" to each route of `answer` (answers.describe_routes) and returns the direct cost.
-    """
-    direct = count_steps(book, result.target)
-    target = book.certificates[result.target]
-    direct["words"] = "、".join(target.step_names)
-    source = next((f.source for f in book.facts.get(target.slug, ()) if f.topic in SPLIT_TOPICS), "")
-    direct["reference"] = f"{REFERENCE_STEPS};来源:{source}" if source else REFERENCE_STEPS
-
-    def route_cost(route: engine.Route) -> dict:
-        totals = {"total": 0, "trainings": 0, "exams": 0}
-        taken = []
-        for rule in route.rules:
-            cost = count_steps(book, rule.target, rule.remaining)
-            for key in totals:
-                totals[key] += cost[key]
-            taken.append(
-                f"{book.certificates[rule.target].short_name}:{steps_words(book, rule.target, rule.remaining)}"
-            )
-        first = route.rules[-1] if len(route.rules) == 1 else None
-        return {
-            **totals,
-            "via": [book.certificates[slug] for slug in route.certificates[1:-1]],
-            "shorter": totals["total"] < direct["total"],
-            "saved": direct["total"] - totals["total"],
-            "spared": group_steps(book.certificates[first.target], first.waived)[0] if first else "",
-            "taken": taken,
-        }
-
-    for route, view in zip(result.direct, answer["direct"], strict=True):
-        view["cost"] = route_cost(route)
-    for route, view in zip(result.indirect, answer["indirect"], strict=True):
-        view["cost"] = route_cost(route)
-    answer["indirect_shorter"] = [view for view in answer["indirect"] if view["cost"]["shorter"]]
-    answer["indirect_longer"] = [view for view in answer["indirect"] if not view["cost"]["shorter"]]
-    return direct

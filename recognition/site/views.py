@@ -33,7 +33,7 @@ from recognition.models import Notice
 from recognition.rules import engine
 from recognition.rules.book import RuleBook
 from recognition.rules.snapshot import current_rules
-from recognition.site import answers, guide, listings
+from recognition.site import answers, guide, listings, route_costs
 from recognition.site.query import DAY_OR_ALL, MAX_QUERY_STRING, OPTIONAL, QueryError, Question, asks, today
 from recognition.spreadsheets import neutralise
 
@@ -172,7 +172,7 @@ def routes_context(request: HttpRequest, book: RuleBook, question: Question) -> 
         "region": question.region,
         "answer": answer,
         "basis": answer["basis"] if answer else answers.basis(book, None, on),
-        "direct_cost": guide.compare_routes(book, result, answer) if result else None,
+        "direct_cost": route_costs.compare_routes(book, result, answer) if result else None,
         **day_context(request, on),
         **print_context(request),
     }
