@@ -17,9 +17,11 @@ would, without a thread and for as many connections as `worker_connections`:
   then reads nothing from the socket but a larger body (which only staff may
   send, recognition/http/bodies.py), each read bounded by the same timeout.
 - The thread's answer is kept in memory (up to BUFFERED_ANSWER bytes, and
-  BUFFERED_ANSWERS for the whole worker) and the event loop sends it, giving a
-  client that does not read SEND_TIMEOUT seconds (60). Past those bounds, under
-  attack, the thread writes itself, each write bounded by the head timeout.
+  BUFFERED_ANSWERS for the whole worker). Once it is whole the thread sends
+  what the socket takes without waiting (nearly always all of it), and the
+  event loop sends the rest, giving a client that does not read SEND_TIMEOUT
+  seconds (60). Past those bounds, under attack, the thread writes itself,
+  each write bounded by the head timeout.
 
 - A connection that ends is half-closed and drained (RFC 9112 section 9.6)
   in the event loop too, LINGER seconds at most. gunicorn's `gthread` does
@@ -100,7 +102,11 @@ def receive(sock) -> bytes | None:
 class Outbox:
     """Stands for the socket while a thread writes an answer: keeps what it writes, for the event loop to send.
 
-    Anything but sendall (the 100 Continue gunicorn sends before the body is read, say) goes to the socket.
+    Once the whole answer is here (its head, and as much body as its Content-Length says), the thread sends
+    what the socket takes without waiting, before the application's close() runs (the site packs and keeps an
+    answer there, recognition.http.answer_store): the client is not kept waiting for that. The event loop
+    sends the rest. Anything but sendall (the 100 Continue gunicorn sends before the body is read, say) goes
+    to the socket.
     """
 
     def __init__(self, sock, room: int):
@@ -111,12 +117,32 @@ class Outbox:
     def sendall(self, data) -> None:
         if self.room is not None and len(self.data) + len(data) <= self.room:
             self.data += data
+            if self.complete():
+                self.send_what_fits()
             return
         self.room = None  # too large, or the worker holds too much already: written by the thread, as gunicorn does
         if self.data:
             self.sock.sendall(self.data)
             self.data = bytearray()
         self.sock.sendall(data)
+
+    def complete(self) -> bool:
+        end = self.data.find(b"\r\n\r\n")
+        if end < 0:
+            return False
+        length = CONTENT_LENGTH.search(self.data, 0, end + 2)
+        return length is not None and len(self.data) - (end + 4) >= int(length.group(1))
+
+    def send_what_fits(self) -> None:
+        timeout = self.sock.gettimeout()
+        try:
+            self.sock.setblocking(False)
+            sent = self.sock.send(self.data)
+        except OSError:  # the buffer is full (BlockingIOError), or the client has gone: the event loop finds out
+            return
+        finally:
+            self.sock.settimeout(timeout)
+        del self.data[:sent]
 
     def __getattr__(self, name: str):
         return getattr(self.sock, name)
@@ -318,6 +344,6 @@ class BufferedThreadWorker(ThreadWorker):
         finally:
             conn.sock = sock
             if self.buffering:
-                conn.answer = bytes(outbox.data)  # sent by finish_request, on the event loop
+                conn.answer = bytes(outbox.data)  # what the socket did not take at once: sent by finish_request
             with contextlib.suppress(OSError):
                 sock.settimeout(None)

@@ -309,6 +309,61 @@ def test_a_big_body_is_refused_over_http_before_it_is_read(server, path):
     assert not [path for path in new if path.stat().st_size > 64 * 1024], new
 
 
+# The thread's answer (config/buffered_worker.Outbox), without a server.
+
+ANSWER_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n"
+
+
+def received(sock: socket.socket) -> bytes:
+    sock.setblocking(False)
+    parts = []
+    with contextlib.suppress(BlockingIOError):
+        while chunk := sock.recv(1 << 20):
+            parts.append(chunk)
+    return b"".join(parts)
+
+
+def test_a_whole_answer_goes_out_as_soon_as_the_thread_has_written_it():
+    from config.buffered_worker import Outbox
+
+    worker_end, client_end = socket.socketpair()
+    with worker_end, client_end:
+        worker_end.settimeout(10)
+        outbox = Outbox(worker_end, room=1024 * 1024)
+        outbox.sendall(ANSWER_HEAD % 10)
+        outbox.sendall(b"hello")
+        assert received(client_end) == b""  # not whole yet: kept
+        outbox.sendall(b"world")
+        assert received(client_end) == ANSWER_HEAD % 10 + b"helloworld"  # before the application's close() runs
+        assert outbox.data == b"" and worker_end.gettimeout() == 10
+
+
+def test_what_a_client_does_not_read_is_left_for_the_event_loop():
+    from config.buffered_worker import Outbox
+
+    worker_end, client_end = socket.socketpair()
+    with worker_end, client_end:
+        worker_end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16 * 1024)
+        body = os.urandom(900 * 1024)
+        outbox = Outbox(worker_end, room=1024 * 1024)
+        started = time.monotonic()
+        outbox.sendall(ANSWER_HEAD % len(body))
+        outbox.sendall(body)
+        assert time.monotonic() - started < 1  # the thread never waits for a client
+        assert 0 < len(outbox.data) < len(body)
+        assert received(client_end) + bytes(outbox.data) == ANSWER_HEAD % len(body) + body
+
+
+def test_an_answer_without_its_length_waits_for_the_event_loop():
+    from config.buffered_worker import Outbox
+
+    worker_end, client_end = socket.socketpair()
+    with worker_end, client_end:
+        outbox = Outbox(worker_end, room=1024 * 1024)
+        outbox.sendall(b"HTTP/1.1 304 Not Modified\r\nETag: x\r\n\r\n")
+        assert received(client_end) == b"" and outbox.data.startswith(b"HTTP/1.1 304")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20)
