@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished
+from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.db.models import F
 from django.http import HttpResponse
@@ -362,7 +362,9 @@ def test_a_plain_clients_answer_is_packed_and_kept_only_once_it_is_sent():
     environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "QUERY_STRING": THREE, "HTTP_HOST": "testserver"}
     setup_testing_defaults(environ)
     started = []
-    request_finished.disconnect(close_old_connections)  # as the test client does: keep the test's transaction
+    # As the test client does: the test's transaction (and PostgreSQL connection) stays open.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     try:
         response = WSGIHandler()(environ, lambda status, headers: started.append((status, dict(headers))))
         body = b"".join(response)
@@ -371,6 +373,7 @@ def test_a_plain_clients_answer_is_packed_and_kept_only_once_it_is_sent():
         assert answer_store.store.size == 0  # nothing compressed while the client waits
         response.close()
     finally:
+        request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
     assert 0 < answer_store.store.size < len(body) / 2  # kept gzipped
     for headers in ({}, GZIP):
