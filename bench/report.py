@@ -104,9 +104,11 @@ def wrk_table(ctx: dict, checks: list) -> list[str]:
         per_round_mix = []
         for label in dict.fromkeys(label for _, label, _ in block):
             measured = [(round_, result) for round_, lbl, result in block if lbl == label]
+            # A round whose bare view answered nothing gives no ratio (it is shown as 0 req/s below), not a crash
+            # that loses the whole run's figures.
             ratios = [rate(result) * 2 / (bares[round_] + bares[round_ + 1]) for round_, result in measured
-                      if label != BARE]  # fmt: skip
-            ratio = statistics.median(ratios) if ratios else 1.0
+                      if label != BARE and bares[round_] + bares[round_ + 1] > 0]  # fmt: skip
+            ratio = statistics.median(ratios) if ratios else (1.0 if label == BARE else float("nan"))
             median = {key: statistics.median(result[key] for _, result in measured) for key in ("p50_us", "p99_us")}
             server = sum(r.get("server_errors", 0) for _, r in measured)
             lines.append(
