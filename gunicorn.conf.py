@@ -81,6 +81,19 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 control_socket_disable = True
 
 
+def compile_templates(root) -> None:
+    """Every template, each by its own engine: the public pages under jinja2/ by Jinja2 (which the Django
+    engine cannot parse: trying made the whole warm-up stop at the first of them), the rest by Django's."""
+    from django.template import engines
+
+    jinja_root = root / "jinja2"
+    for path in sorted(jinja_root.rglob("*.html")):
+        engines["jinja2"].get_template(str(path.relative_to(jinja_root)))
+    for path in sorted(root.rglob("*.html")):
+        if jinja_root not in path.parents:
+            engines["django"].get_template(str(path.relative_to(root)))
+
+
 def when_ready(server) -> None:
     """Warm the master before it forks: every worker, and each one started later
     (max_requests), begins with the rules read, the URLs resolved and the
@@ -94,7 +107,6 @@ def when_ready(server) -> None:
     from django.conf import settings
     from django.contrib.staticfiles.storage import staticfiles_storage
     from django.db import connections
-    from django.template.loader import get_template
     from django.urls import get_resolver
 
     from recognition.http.conditional import release_id
@@ -104,9 +116,7 @@ def when_ready(server) -> None:
         release_id()
         current_rules()
         get_resolver().resolve("/")
-        root = Path(settings.BASE_DIR) / "templates"
-        for path in sorted(root.rglob("*.html")):
-            get_template(str(path.relative_to(root)))
+        compile_templates(Path(settings.BASE_DIR) / "templates")
         staticfiles_storage.url("vendor/htmx.min.js")
     except Exception as error:  # the database may be down: /healthz says so, the workers retry
         server.log.warning("Warm-up skipped: %s", error)

@@ -20,6 +20,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.db.models import F
 from django.http import HttpResponse
+from django.template import engines
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
@@ -570,6 +571,19 @@ def test_gunicorn_configuration():
     assert config["threads"] == 2 and config["sendfile"] is False
     assert gunicorn_settings(WEB_CONCURRENCY="9", GUNICORN_TIMEOUT="10")["workers"] == 9
     assert gunicorn_settings(GUNICORN_TIMEOUT="10")["timeout"] == 10
+
+
+def test_the_warm_up_compiles_every_template_by_its_own_engine():
+    """The master compiles every template before it forks (gunicorn.conf.py, when_ready). Django's engine
+    cannot parse the Jinja2 pages, and asking it to once stopped the whole warm-up at the first of them."""
+    jinja = engines["jinja2"].env
+    jinja.cache.clear()
+    gunicorn_settings()["compile_templates"](ROOT / "templates")
+    compiled = {name for _loader, name in jinja.cache}
+    pages = {
+        str(path.relative_to(ROOT / "templates" / "jinja2")) for path in (ROOT / "templates/jinja2").rglob("*.html")
+    }
+    assert {"home.html", "routes.html", "_card.html"} <= pages <= compiled
 
 
 def test_gunicorn_accepts_the_configuration():
