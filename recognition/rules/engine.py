@@ -289,6 +289,11 @@ def rule_position(book: RuleBook):
     return lambda rule: book.rule_position[rule.key]
 
 
+def rules_from(book: RuleBook, held: Iterable[str]) -> list[RuleInfo]:
+    """Every rule, on any day, whose held certificate is one of `held`, in the book's order."""
+    return sorted((rule for slug in held for rule in book.rules_by_held.get(slug, ())), key=rule_position(book))
+
+
 def rules_in_force(book: RuleBook, on: date | None) -> list[RuleInfo]:
     return [rule for rule in book.rules if rule.in_force_on(on)]
 
@@ -330,8 +335,7 @@ def lookup(book: RuleBook, held: Iterable[str], region: str | None = None, on: d
         return (order[rule.target], order[rule.held], rule.valid_from, rule.notice_number, rule.serial)
 
     recognitions, already_held, upcoming, ended = [], [], [], []
-    rules = sorted((rule for slug in held_slugs for rule in book.rules_by_held.get(slug, ())), key=rule_position(book))
-    for rule in rules:
+    for rule in rules_from(book, held_slugs):
         if rule.in_force_on(on):
             recognition = recognise(book, rule, region, on)
             replaced_here = any(c.kind == REPLACED_IN_REGION and c.met is False for c in recognition.conditions)

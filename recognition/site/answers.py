@@ -112,11 +112,10 @@ def describe_lookup(book: RuleBook, result: engine.LookupResult) -> dict:
     upcoming = [rule_view(book, r.rule, r, on, region) for r in result.upcoming]
     told = set(result.targets) | held_set | {view.target.slug for view in ended + upcoming}
     # A pair a rule covers on other days is not one the notices are silent on: it is told with its days.
-    held_rules = sorted(
-        (rule for slug in result.held for rule in book.rules_by_held.get(slug, ())), key=engine.rule_position(book)
-    )
     other_days = [
-        rule_view(book, rule, on=on) for rule in held_rules if rule.target not in told and not rule.in_force_on(on)
+        rule_view(book, rule, on=on)
+        for rule in engine.rules_from(book, result.held)
+        if rule.target not in told and not rule.in_force_on(on)
     ]
     covered = told | {view.target.slug for view in other_days}
     best = [

@@ -37,6 +37,7 @@ from recognition.site.presenters import (
     cite,
     condition_view,
     plain_outcome,
+    short_names,
     unmet_text,
 )
 
@@ -113,7 +114,7 @@ class Verification:
 
     @property
     def names(self) -> str:
-        return "、".join(cert.short_name for cert in self.certificates)
+        return short_names(self.certificates)
 
 
 @hashed_once
@@ -133,7 +134,7 @@ class Outcome:
 
     @property
     def held_names(self) -> str:
-        return "、".join(cert.short_name for cert in self.held)
+        return short_names(self.held)
 
     @property
     def cited(self) -> str:

@@ -390,6 +390,10 @@ def names(certificates: list[CertificateInfo]) -> str:
     return "、".join(cert.name for cert in certificates)
 
 
+def short_names(certificates: tuple[CertificateInfo, ...]) -> str:
+    return "、".join(cert.short_name for cert in certificates)
+
+
 def scope_text(book: RuleBook, scope: tuple[str, ...]) -> str:
     return book.region_names(scope) or "全国"
 
